@@ -1,0 +1,257 @@
+// Package runner is the HTTP client every spec uses: it sends one request to
+// the target, bounded in time and in the size of what it reads back, never
+// follows a redirect (so credentials reach no other host), and records the
+// exchange as a redacted transcript and a curl command that reproduces it.
+//
+// What a response should look like is not decided here: see internal/check.
+package runner
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Defaults for Options, documented in the README.
+const (
+	DefaultTimeout    = 10 * time.Second
+	DefaultRunTimeout = 15 * time.Minute
+	DefaultMaxBody    = 1 << 20
+)
+
+// Options configure a Client.
+type Options struct {
+	Target   string        // base URL; request paths are appended to it
+	Timeout  time.Duration // per request, connection to last body byte
+	MaxBody  int64         // most response-body bytes read; more is an error
+	CAFile   string        // PEM bundle trusted in addition to nothing else
+	Insecure bool          // skip TLS verification
+	Redactor *Redactor
+	// Deadline bounds the whole run: once passed, every request fails at once.
+	Deadline time.Time
+}
+
+// Client sends requests to one target.
+type Client struct {
+	base     *url.URL
+	http     *http.Client
+	timeout  time.Duration
+	maxBody  int64
+	redactor *Redactor
+	deadline time.Time
+}
+
+// New checks the options and builds a Client.
+func New(o Options) (*Client, error) {
+	base, err := url.Parse(o.Target)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", o.Target, err)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
+		return nil, fmt.Errorf("target %q: want an absolute http:// or https:// URL", o.Target)
+	}
+	if base.User != nil {
+		return nil, fmt.Errorf("target %q: credentials in the URL would leak into reports; use the configuration's secrets", base.Redacted())
+	}
+	base.Path = strings.TrimSuffix(base.Path, "/")
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // the user asked for it, and the suite announces it
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca file %s: no PEM certificate in it", o.CAFile)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	transport := &http.Transport{
+		DialContext:            (&net.Dialer{Timeout: o.Timeout}).DialContext,
+		TLSClientConfig:        tlsConfig,
+		TLSHandshakeTimeout:    o.Timeout,
+		DisableCompression:     true, // the suite judges the bytes the server chose to send
+		MaxResponseHeaderBytes: 64 << 10,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        30 * time.Second,
+	}
+	return &Client{
+		base: base,
+		http: &http.Client{
+			Transport: transport,
+			// A conformance suite reports what the target answered; following a
+			// redirect would hide it and could carry credentials elsewhere.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		timeout:  o.Timeout,
+		maxBody:  o.MaxBody,
+		redactor: o.Redactor,
+		deadline: o.Deadline,
+	}, nil
+}
+
+// Base returns the target's base URL.
+func (c *Client) Base() string { return c.base.String() }
+
+// Redactor returns the redactor every transcript passes through.
+func (c *Client) Redactor() *Redactor { return c.redactor }
+
+// Request is what a probe asks the runner to send.
+type Request struct {
+	Method string
+	Path   string // appended to the target's base URL; must not name a host
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+	// Stream, when set, is sent instead of Body, produced on the fly so a
+	// probe can send more than it should hold in memory.
+	Stream *Stream
+	// Timeout overrides the client's per-request timeout when shorter.
+	Timeout time.Duration
+}
+
+// Stream is a request body of Size bytes: Prefix, then Fill repeated.
+type Stream struct {
+	Prefix []byte
+	Fill   byte
+	Size   int64
+}
+
+func (s *Stream) reader() io.Reader {
+	rest := s.Size - int64(len(s.Prefix))
+	return io.MultiReader(strings.NewReader(string(s.Prefix)), io.LimitReader(repeat(s.Fill), rest))
+}
+
+type repeat byte
+
+func (b repeat) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// Errors an Exchange may carry, for errors.Is.
+var (
+	ErrTimeout      = errors.New("timed out")
+	ErrBodyTooLarge = errors.New("response body too large")
+	ErrRunDeadline  = errors.New("run time bound exhausted")
+)
+
+// Do sends req and returns the exchange; it never panics and never blocks
+// longer than the per-request timeout. A transport failure is in Exchange.Err.
+func (c *Client) Do(req Request) *Exchange {
+	ex := &Exchange{Method: req.Method, Request: req, redactor: c.redactor}
+	target, err := c.resolve(req)
+	if err != nil {
+		ex.Err = err
+		return ex
+	}
+	ex.URL = target
+	timeout := c.timeout
+	if req.Timeout > 0 && req.Timeout < timeout {
+		timeout = req.Timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if !c.deadline.IsZero() {
+		if time.Now().After(c.deadline) {
+			ex.Err = fmt.Errorf("%w (--run-timeout): request not sent", ErrRunDeadline)
+			return ex
+		}
+		var cancelRun context.CancelFunc
+		ctx, cancelRun = context.WithDeadline(ctx, c.deadline)
+		defer cancelRun()
+	}
+	var body io.Reader
+	switch {
+	case req.Stream != nil:
+		body = req.Stream.reader()
+	case req.Body != nil:
+		body = strings.NewReader(string(req.Body))
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	if err != nil {
+		ex.Err = fmt.Errorf("build request: %w", err)
+		return ex
+	}
+	if req.Stream != nil {
+		hr.ContentLength = req.Stream.Size
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	if hr.Header.Get("User-Agent") == "" {
+		hr.Header.Set("User-Agent", "apiconform")
+	}
+	ex.RequestHeader = hr.Header.Clone()
+	start := time.Now()
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		ex.Elapsed = time.Since(start)
+		ex.Err = c.explain(ctx, err, timeout)
+		return ex
+	}
+	defer resp.Body.Close()
+	ex.Status = resp.StatusCode
+	ex.Proto = resp.Proto
+	ex.ResponseHeader = resp.Header
+	ex.Body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	ex.Elapsed = time.Since(start)
+	switch {
+	case err != nil:
+		ex.Err = fmt.Errorf("read response body: %w", c.explain(ctx, err, timeout))
+	case int64(len(ex.Body)) > c.maxBody:
+		ex.Body = ex.Body[:c.maxBody]
+		ex.Err = fmt.Errorf("%w: more than %d bytes (--max-body); reading stopped there", ErrBodyTooLarge, c.maxBody)
+	}
+	return ex
+}
+
+func (c *Client) explain(ctx context.Context, err error, timeout time.Duration) error {
+	if ctx.Err() != nil {
+		if !c.deadline.IsZero() && time.Now().After(c.deadline) {
+			return fmt.Errorf("%w (--run-timeout): %v", ErrRunDeadline, err)
+		}
+		return fmt.Errorf("%w after %s (--timeout): %v", ErrTimeout, timeout, err)
+	}
+	return err
+}
+
+// resolve joins the request path to the base URL, refusing anything that
+// would send the request (and its credentials) to another host.
+func (c *Client) resolve(req Request) (string, error) {
+	ref, err := url.Parse(req.Path)
+	if err != nil {
+		return "", fmt.Errorf("request path %q: %w", req.Path, err)
+	}
+	if ref.Scheme != "" || ref.Host != "" || strings.HasPrefix(req.Path, "//") {
+		return "", fmt.Errorf("request path %q names a host; paths are relative to the target", req.Path)
+	}
+	u := *c.base
+	u.Path = c.base.Path + ref.Path
+	u.RawPath = ""
+	q := ref.Query()
+	for k, vs := range req.Query {
+		q[k] = append(q[k], vs...)
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
