@@ -48,7 +48,7 @@ func (e *Exchange) Transcript() string {
 		writeBody(&b, "> ", e.Request.Body)
 	}
 	if e.Status != 0 {
-		fmt.Fprintf(&b, "< %s %d %s (after %s)\n", e.Proto, e.Status, http.StatusText(e.Status), e.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(&b, "< %s %d %s (after %s)\n", e.Proto, e.Status, http.StatusText(e.Status), e.Elapsed.Round(time.Microsecond))
 		writeHeaders(&b, "< ", e.ResponseHeader)
 		b.WriteString("<\n")
 		writeBody(&b, "< ", e.Body)

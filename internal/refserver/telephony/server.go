@@ -1,0 +1,538 @@
+// Package telephony is an in-memory reference implementation of the Telephony
+// API as its return-codes page documents it (000_06a165e8fd570c61.txt):
+// bearer-token auth with users, clients and applications of several access
+// levels, extensions of several types, sound uploads, call-record archives
+// and per-token rate limits. It answers every documented condition the way
+// the page says, and is what `make conformance` checks the suite against.
+package telephony
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits of the deployment.
+const (
+	BasePath        = "/api/ver1.0"
+	MaxBodyBytes    = 10 << 20 // «10 МБ», read as binary megabytes (docs/decisions.md)
+	MaxSoundBytes   = 1 << 20
+	MaxArchiveBytes = 50 << 20
+	MaxExtensions   = 12
+	timeLayout      = "2006-01-02 15:04:05"
+)
+
+// Token is what a bearer token stands for.
+type Token struct {
+	Client      string
+	Blocked     bool
+	Expired     bool
+	ReadOnly    bool // the user's access level allows reads only
+	NoRecords   bool // the application's access level does not cover call records
+	RatePerMin  int  // requests a minute; 0 means unlimited
+	ExtensionID string
+}
+
+// Seed is the deployment's initial state.
+type Seed struct {
+	Tokens map[string]Token
+}
+
+// DefaultSeed is the deployment fixtures/telephony.yaml describes.
+func DefaultSeed() Seed {
+	return Seed{Tokens: map[string]Token{
+		"tel-admin-token":    {Client: "1001"},
+		"tel-expired-token":  {Client: "1001", Expired: true},
+		"tel-blocked-token":  {Client: "1001", Blocked: true},
+		"tel-readonly-token": {Client: "1001", ReadOnly: true},
+		"tel-lowapp-token":   {Client: "1001", NoRecords: true},
+		"tel-rate-token":     {Client: "1001", RatePerMin: 10},
+		"tel-foreign-token":  {Client: "2002"},
+		"tel-ext-token":      {Client: "1001", ExtensionID: "5001"},
+	}}
+}
+
+type extension struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Email string `json:"email,omitempty"`
+	Label string `json:"label,omitempty"`
+}
+
+type record struct {
+	At   time.Time
+	Size int64
+}
+
+type client struct {
+	ID         string
+	Name       string
+	Extensions map[string]*extension
+	Records    []record
+	Sounds     map[string]int
+	Pending    string // id of an archive requested and not yet downloaded
+}
+
+// Server is the reference implementation; it is an http.Handler.
+type Server struct {
+	mu      sync.Mutex
+	tokens  map[string]Token
+	clients map[string]*client
+	nextID  int
+	window  map[string]int // requests in the current minute, by token
+	minute  int64
+	now     func() time.Time
+}
+
+// New builds a server holding the seed's tokens and two clients.
+func New(seed Seed) *Server {
+	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, window: map[string]int{}, now: time.Now}
+	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
+	for _, e := range []*extension{
+		{ID: "5001", Name: "reception", Type: "phone"},
+		{ID: "5002", Name: "support", Type: "queue"},
+		{ID: "5003", Name: "menu", Type: "ivr"},
+	} {
+		ours.Extensions[e.ID] = e
+	}
+	// Forty recordings of 2 MiB, one every two days from 2026-01-01: a month
+	// fits in an archive, a year does not.
+	start := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 40; i++ {
+		ours.Records = append(ours.Records, record{At: start.Add(time.Duration(i) * 48 * time.Hour), Size: 2 << 20})
+	}
+	s.clients[ours.ID] = ours
+	s.clients["2002"] = &client{ID: "2002", Name: "Another client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
+	return s
+}
+
+// apiError is a documented error: an HTTP code and, where the page gives
+// one, a status.
+type apiError struct {
+	code    int
+	status  string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func fail(code int, status, format string, args ...any) *apiError {
+	return &apiError{code: code, status: status, message: fmt.Sprintf(format, args...)}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	body := map[string]string{"message": e.message}
+	if e.status != "" {
+		body["status"] = e.status
+	}
+	writeJSON(w, e.code, body)
+}
+
+// ServeHTTP applies the checks in the order a request meets them: body size,
+// authentication, blocking, rate limit, routing, then the resource's own.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > MaxBodyBytes {
+		w.Header().Set("Connection", "close")
+		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
+			return
+		}
+		writeError(w, fail(http.StatusBadRequest, "input_error", "cannot read the request body"))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	code, v, apiErr := s.serve(r, body)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	writeJSON(w, code, v)
+}
+
+type call struct {
+	r      *http.Request
+	body   []byte
+	token  Token
+	client *client
+}
+
+func (s *Server) serve(r *http.Request, body []byte) (int, any, *apiError) {
+	tok, apiErr := s.authenticate(r)
+	if apiErr != nil {
+		return 0, nil, apiErr
+	}
+	path, ok := strings.CutPrefix(r.URL.Path, BasePath+"/")
+	if !ok {
+		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
+	}
+	parts := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	if len(parts) < 2 || parts[0] != "client" {
+		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
+	}
+	route, ok := match(parts[2:])
+	if !ok {
+		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
+	}
+	handler, ok := route.methods[r.Method]
+	if !ok {
+		return 0, nil, fail(http.StatusMethodNotAllowed, "", "resource does not support %s", r.Method)
+	}
+	c := &call{r: r, body: body, token: tok}
+	if c.client, apiErr = s.resolveClient(parts[1], tok); apiErr != nil {
+		return 0, nil, apiErr
+	}
+	if route.records && tok.NoRecords {
+		return 0, nil, fail(http.StatusForbidden, "app_access_type_deny", "the application's access level does not cover call records")
+	}
+	if r.Method != http.MethodGet && tok.ReadOnly {
+		return 0, nil, fail(http.StatusForbidden, "user_access_type_deny", "the user's access level allows reads only")
+	}
+	return handler(s, c, parts[2:])
+}
+
+func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		return Token{}, fail(http.StatusUnauthorized, "", "no access token in the request")
+	}
+	tok, known := s.tokens[raw]
+	switch {
+	case !known:
+		return Token{}, fail(http.StatusUnauthorized, "", "the access token is invalid")
+	case tok.Expired:
+		return Token{}, fail(http.StatusUnauthorized, "", "the access token has expired")
+	case tok.Blocked:
+		return Token{}, fail(http.StatusForbidden, "user_blocked", "the user or its client is blocked")
+	}
+	if tok.RatePerMin > 0 {
+		if m := s.now().Unix() / 60; m != s.minute {
+			s.minute, s.window = m, map[string]int{}
+		}
+		s.window[raw]++
+		if s.window[raw] > tok.RatePerMin {
+			return Token{}, fail(http.StatusTooManyRequests, "rate_limit_exceeded", "more than %d requests a minute", tok.RatePerMin)
+		}
+	}
+	return tok, nil
+}
+
+func (s *Server) resolveClient(id string, tok Token) (*client, *apiError) {
+	if id == "@me" {
+		id = tok.Client
+	}
+	c, ok := s.clients[id]
+	if !ok {
+		return nil, fail(http.StatusNotFound, "client_not_found", "no client %s", id)
+	}
+	if c.ID != tok.Client {
+		return nil, fail(http.StatusForbidden, "access_denied", "no access to client %s", id)
+	}
+	return c, nil
+}
+
+type handler func(s *Server, c *call, rest []string) (int, any, *apiError)
+
+type route struct {
+	pattern []string // "*" matches one segment
+	methods map[string]handler
+	records bool // under the call-records scope of an application
+}
+
+var routes = []route{
+	{pattern: nil, methods: map[string]handler{"GET": getClient, "PUT": putClient}},
+	{pattern: []string{"extension"}, methods: map[string]handler{"GET": listExtensions, "POST": createExtension}},
+	{pattern: []string{"extension", "*"}, methods: map[string]handler{"GET": getExtension, "PUT": putExtension, "DELETE": deleteExtension}},
+	{pattern: []string{"extension", "*", "queue"}, methods: map[string]handler{"GET": getQueue}},
+	{pattern: []string{"sound"}, methods: map[string]handler{"GET": listSounds, "POST": uploadSound}},
+	{pattern: []string{"sound", "*"}, methods: map[string]handler{"DELETE": deleteSound}},
+	{pattern: []string{"record"}, methods: map[string]handler{"GET": listRecords}, records: true},
+	{pattern: []string{"record", "archive"}, methods: map[string]handler{"POST": requestArchive}, records: true},
+	{pattern: []string{"record", "archive", "*"}, methods: map[string]handler{"GET": downloadArchive}, records: true},
+}
+
+func match(rest []string) (route, bool) {
+	for _, r := range routes {
+		if len(r.pattern) != len(rest) {
+			continue
+		}
+		ok := true
+		for i, p := range r.pattern {
+			if p != "*" && p != rest[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r, true
+		}
+	}
+	return route{}, false
+}
+
+func (s *Server) newID() string {
+	s.nextID++
+	return strconv.Itoa(s.nextID)
+}
+
+func getClient(_ *Server, c *call, _ []string) (int, any, *apiError) {
+	return http.StatusOK, map[string]string{"id": c.client.ID, "name": c.client.Name}, nil
+}
+
+func putClient(_ *Server, c *call, _ []string) (int, any, *apiError) {
+	var in struct {
+		Name *string `json:"name"`
+	}
+	if err := decodeObject(c.body, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Name != nil {
+		c.client.Name = *in.Name
+	}
+	return http.StatusOK, map[string]string{"id": c.client.ID, "name": c.client.Name}, nil
+}
+
+func listExtensions(_ *Server, c *call, _ []string) (int, any, *apiError) {
+	out := []*extension{}
+	for _, e := range c.client.Extensions {
+		out = append(out, e)
+	}
+	return http.StatusOK, out, nil
+}
+
+var extensionTypes = map[string]bool{"phone": true, "queue": true, "ivr": true, "fax": true}
+
+func createExtension(s *Server, c *call, _ []string) (int, any, *apiError) {
+	var in struct {
+		Name  any    `json:"name"`
+		Type  any    `json:"type"`
+		Email any    `json:"email"`
+		Label string `json:"label"`
+	}
+	if err := decodeObject(c.body, &in); err != nil {
+		return 0, nil, err
+	}
+	name, ok := in.Name.(string)
+	if !ok || name == "" {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "name: a non-empty string is required")
+	}
+	typ, ok := in.Type.(string)
+	if !ok || !extensionTypes[typ] {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "type: one of phone, queue, ivr, fax is required")
+	}
+	email, ok := in.Email.(string)
+	if in.Email != nil && (!ok || !strings.Contains(email, "@")) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "email: an e-mail address is required")
+	}
+	for _, e := range c.client.Extensions {
+		if e.Name == name {
+			return 0, nil, fail(http.StatusBadRequest, "already_exists", "extension %q already exists", name)
+		}
+		if email != "" && e.Email == email {
+			return 0, nil, fail(http.StatusBadRequest, "email_duplicate", "e-mail %s is already in use", email)
+		}
+	}
+	if len(c.client.Extensions) >= MaxExtensions {
+		return 0, nil, fail(http.StatusBadRequest, "limit_exceeded", "a client may have at most %d extensions", MaxExtensions)
+	}
+	e := &extension{ID: s.newID(), Name: name, Type: typ, Email: email, Label: in.Label}
+	c.client.Extensions[e.ID] = e
+	return http.StatusCreated, e, nil
+}
+
+func (c *call) extension(id string) (*extension, *apiError) {
+	if id == "@me" {
+		if c.token.ExtensionID == "" {
+			return nil, fail(http.StatusBadRequest, "unresolvable_me", "@me names no extension for this user")
+		}
+		id = c.token.ExtensionID
+	}
+	e, ok := c.client.Extensions[id]
+	if !ok {
+		return nil, fail(http.StatusNotFound, "extension_not_found", "no extension %s", id)
+	}
+	return e, nil
+}
+
+func getExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	e, err := c.extension(rest[1])
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, e, nil
+}
+
+func putExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	e, apiErr := c.extension(rest[1])
+	if apiErr != nil {
+		return 0, nil, apiErr
+	}
+	var in struct {
+		Label *string `json:"label"`
+	}
+	if err := decodeObject(c.body, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Label != nil {
+		e.Label = *in.Label
+	}
+	return http.StatusOK, e, nil
+}
+
+func deleteExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	e, err := c.extension(rest[1])
+	if err != nil {
+		return 0, nil, err
+	}
+	delete(c.client.Extensions, e.ID)
+	return http.StatusNoContent, nil, nil
+}
+
+func getQueue(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	e, err := c.extension(rest[1])
+	if err != nil {
+		return 0, nil, err
+	}
+	if e.Type != "queue" {
+		return 0, nil, fail(http.StatusBadRequest, "wrong_extension_type", "extension %s is a %s, not a queue", e.ID, e.Type)
+	}
+	return http.StatusOK, map[string]any{"extension_id": e.ID, "agents": []string{}}, nil
+}
+
+func listSounds(_ *Server, c *call, _ []string) (int, any, *apiError) {
+	out := []map[string]any{}
+	for id, size := range c.client.Sounds {
+		out = append(out, map[string]any{"id": id, "size": size})
+	}
+	return http.StatusOK, out, nil
+}
+
+// uploadSound takes a WAV or MP3 file as the raw request body.
+func uploadSound(s *Server, c *call, _ []string) (int, any, *apiError) {
+	if len(c.body) > MaxSoundBytes {
+		return 0, nil, fail(http.StatusRequestEntityTooLarge, "large_file", "a sound file may have at most %d bytes", MaxSoundBytes)
+	}
+	isWAV := len(c.body) >= 12 && bytes.Equal(c.body[:4], []byte("RIFF")) && bytes.Equal(c.body[8:12], []byte("WAVE"))
+	isMP3 := bytes.HasPrefix(c.body, []byte("ID3"))
+	if !isWAV && !isMP3 {
+		return 0, nil, fail(http.StatusBadRequest, "wrong_file", "a sound file must be WAV or MP3")
+	}
+	id := s.newID()
+	c.client.Sounds[id] = len(c.body)
+	return http.StatusCreated, map[string]any{"id": id, "size": len(c.body)}, nil
+}
+
+func deleteSound(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	if _, ok := c.client.Sounds[rest[1]]; !ok {
+		return 0, nil, fail(http.StatusNotFound, "", "no sound %s", rest[1])
+	}
+	delete(c.client.Sounds, rest[1])
+	return http.StatusNoContent, nil, nil
+}
+
+func listRecords(_ *Server, c *call, _ []string) (int, any, *apiError) {
+	out := []map[string]any{}
+	for i, r := range c.client.Records {
+		out = append(out, map[string]any{"id": i + 1, "start": r.At.Format(timeLayout), "size": r.Size})
+	}
+	return http.StatusOK, out, nil
+}
+
+func requestArchive(s *Server, c *call, _ []string) (int, any, *apiError) {
+	var in struct {
+		Start string `json:"start_datetime"`
+		End   string `json:"end_datetime"`
+	}
+	if err := decodeObject(c.body, &in); err != nil {
+		return 0, nil, err
+	}
+	start, err1 := time.Parse(timeLayout, in.Start)
+	end, err2 := time.Parse(timeLayout, in.End)
+	if err1 != nil || err2 != nil || end.Before(start) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "start_datetime and end_datetime: two times as %q, in order", timeLayout)
+	}
+	if c.client.Pending != "" {
+		return 0, nil, fail(http.StatusBadRequest, "archive_already_requested", "archive %s is not downloaded yet", c.client.Pending)
+	}
+	var count int
+	var size int64
+	for _, r := range c.client.Records {
+		if !r.At.Before(start) && !r.At.After(end) {
+			count++
+			size += r.Size
+		}
+	}
+	if count == 0 {
+		return 0, nil, fail(http.StatusBadRequest, "no_records", "no recordings between %s and %s", in.Start, in.End)
+	}
+	if size > MaxArchiveBytes {
+		return 0, nil, fail(http.StatusBadRequest, "records_size_too_large", "%d bytes of recordings; an archive holds at most %d", size, MaxArchiveBytes)
+	}
+	c.client.Pending = s.newID()
+	return http.StatusCreated, map[string]any{"id": c.client.Pending, "records": count, "size": size}, nil
+}
+
+func downloadArchive(_ *Server, c *call, rest []string) (int, any, *apiError) {
+	if rest[2] != c.client.Pending {
+		return 0, nil, fail(http.StatusNotFound, "", "no archive %s", rest[2])
+	}
+	c.client.Pending = ""
+	return http.StatusOK, map[string]any{"id": rest[2], "url": "/downloads/" + rest[2] + ".zip"}, nil
+}
+
+// decodeObject reads a JSON object body; anything else is an input_error.
+func decodeObject(body []byte, v any) *apiError {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return fail(http.StatusBadRequest, "input_error", "the body must be a JSON object")
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		return fail(http.StatusBadRequest, "input_error", "the body is not valid: %v", err)
+	}
+	return nil
+}
+
+// Created lists what requests made since New still holds: extensions,
+// sounds and pending archives that the seed did not have. Tests use it to
+// prove a suite cleans up after itself.
+func (s *Server) Created() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.clients {
+		for id, e := range c.Extensions {
+			if n, _ := strconv.Atoi(id); n > 7000 {
+				out = append(out, fmt.Sprintf("client %s extension %s (%s)", c.ID, id, e.Name))
+			}
+		}
+		for id := range c.Sounds {
+			out = append(out, fmt.Sprintf("client %s sound %s", c.ID, id))
+		}
+		if c.Pending != "" {
+			out = append(out, fmt.Sprintf("client %s archive %s", c.ID, c.Pending))
+		}
+	}
+	return out
+}

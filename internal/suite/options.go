@@ -1,0 +1,64 @@
+// Package suite is what every API suite shares: the command-line options, the
+// environment a spec runs in (client, reading, skips, cleanup), turning
+// cases into Ginkgo specs, and writing the JUnit report.
+//
+// What an API's rows are is in internal/catalog; how to provoke them is in
+// suites/<api>; what a conforming answer looks like is in internal/check.
+package suite
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Options are a run's settings, from flags.
+type Options struct {
+	Target     string
+	Config     string
+	Reports    string
+	Timeout    time.Duration
+	RunTimeout time.Duration
+	MaxBody    int64
+	CAFile     string
+	Insecure   bool
+	Reading    string
+	RequireAll bool
+}
+
+// RegisterFlags declares the options on fs; call it at package level in a
+// suite's test file so `ginkgo -- --target=URL` and `x.test --target=URL`
+// both work.
+func RegisterFlags(fs *flag.FlagSet) *Options {
+	o := &Options{}
+	fs.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
+	fs.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
+	fs.StringVar(&o.Reports, "reports", "reports", "folder the JUnit report is written to")
+	fs.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
+	fs.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
+	fs.Int64Var(&o.MaxBody, "max-body", runner.DefaultMaxBody, "most bytes of a response body read; a longer body fails its spec")
+	fs.StringVar(&o.CAFile, "ca-file", "", "PEM file of CA certificates to trust for an https target")
+	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the target's TLS certificate (announced in the output and the report)")
+	fs.StringVar(&o.Reading, "reading", string(check.Strict), "how to read the points the pages leave open: strict or lenient (docs/decisions.md)")
+	fs.BoolVar(&o.RequireAll, "require-all", false, "fail, instead of skip, every spec the configuration cannot drive (for release gates)")
+	return o
+}
+
+// validate checks the options that need no network, naming the flag.
+func (o *Options) validate() (check.Reading, error) {
+	if o.Target == "" {
+		return "", fmt.Errorf("--target: required: the base URL of the API under test")
+	}
+	reading, err := check.ParseReading(o.Reading)
+	if err != nil {
+		return "", fmt.Errorf("--reading: %w", err)
+	}
+	if o.Timeout <= 0 || o.RunTimeout <= 0 || o.MaxBody <= 0 {
+		return "", fmt.Errorf("--timeout, --run-timeout and --max-body must be positive")
+	}
+	return reading, nil
+}

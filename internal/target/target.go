@@ -1,0 +1,113 @@
+// Package target reads the configuration that describes one deployment of an
+// API: its credentials, the ids of things that exist (and do not), paths,
+// request bodies and limits. Everything a condition needs on a particular
+// deployment is here; a condition whose keys are missing is skipped, naming
+// them.
+package target
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Secret is a credential. In a file it is written either as the value or as
+// ${NAME}, read from the environment variable NAME, so the file can be
+// committed without the secret.
+type Secret struct {
+	Value string
+	Ref   string // the environment variable it came from, if any
+}
+
+var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// UnmarshalYAML reads a secret, resolving ${NAME} from the environment.
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a secret is a string", n.Line)
+	}
+	if m := envRef.FindStringSubmatch(n.Value); m != nil {
+		v, ok := os.LookupEnv(m[1])
+		if !ok || v == "" {
+			return fmt.Errorf("line %d: environment variable %s is not set", n.Line, m[1])
+		}
+		*s = Secret{Value: v, Ref: m[1]}
+		return nil
+	}
+	*s = Secret{Value: n.Value}
+	return nil
+}
+
+// Set reports whether the secret has a value.
+func (s Secret) Set() bool { return s.Value != "" }
+
+// Source is a configuration file and the folder its relative paths start from.
+type Source struct {
+	Name string // as the user gave it, for messages
+	Dir  fs.FS
+	File string
+}
+
+// FileSource is a configuration file on disk.
+func FileSource(p string) Source {
+	return Source{Name: p, Dir: os.DirFS(path.Dir(p)), File: path.Base(p)}
+}
+
+// decode reads a source strictly into v: unknown keys, duplicate keys and
+// wrong types are errors that name the key's line.
+func decode(src Source, v any) error {
+	raw, err := fs.ReadFile(src.Dir, src.File)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", src.Name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("config %s: %w", src.Name, err)
+	}
+	return nil
+}
+
+// Fill replaces each {name} in template with vars[name]; an unknown
+// placeholder is an error, so a typo cannot send a literal "{clent}".
+func Fill(template string, vars map[string]string) (string, error) {
+	var errs []error
+	out := placeholder.ReplaceAllStringFunc(template, func(m string) string {
+		v, ok := vars[m[1:len(m)-1]]
+		if !ok {
+			errs = append(errs, fmt.Errorf("unknown placeholder %s in %q", m, template))
+			return m
+		}
+		return v
+	})
+	return out, errors.Join(errs...)
+}
+
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// checkPath refuses a configured path that would leave the target.
+func checkPath(key, p string) error {
+	if p == "" {
+		return fmt.Errorf("%s: required", key)
+	}
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "://") {
+		return fmt.Errorf("%s: %q must be a path starting with a single /, relative to the target", key, p)
+	}
+	return nil
+}
+
+// redact registers every set secret of a labelled list with the redactor.
+func redact(r *runner.Redactor, secrets map[string]Secret) {
+	for label, s := range secrets {
+		r.Add(label, s.Value)
+	}
+}
