@@ -50,7 +50,7 @@ type testcase struct {
 	Skipped   *outcome `xml:"skipped"`
 	Failure   *outcome `xml:"failure"`
 	Error     *outcome `xml:"error"`
-	SystemOut *cdata  `xml:"system-out"`
+	SystemOut *cdata   `xml:"system-out"`
 }
 
 type cdata struct {
@@ -200,4 +200,35 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// Summary counts one written report's test cases.
+type Summary struct {
+	Suite                                    string
+	Tests, Failures, Errors, Skipped, Passed int
+	Failed                                   []string // names of failed and errored cases
+}
+
+// Read summarises a report written by Write.
+func Read(path string) ([]Summary, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("junit %s: %w", path, err)
+	}
+	var doc testsuites
+	if err := xml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("junit %s: %w", path, err)
+	}
+	var out []Summary
+	for _, ts := range doc.Suites {
+		s := Summary{Suite: ts.Name, Tests: ts.Tests, Failures: ts.Failures, Errors: ts.Errors, Skipped: ts.Skipped}
+		s.Passed = s.Tests - s.Failures - s.Errors - s.Skipped
+		for _, tc := range ts.Cases {
+			if tc.Failure != nil || tc.Error != nil {
+				s.Failed = append(s.Failed, tc.Name)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

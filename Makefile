@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine with Go installed:
+#   make conformance   the suites against the built-in reference servers -> reports/
+#   make test          the project's own tests (what CI runs)
+
+GO      ?= go
+SUITES  := $(notdir $(wildcard suites/*))
+# Every package but the suites: those need a --target, and internal/selftest
+# runs them, compiled, against the reference servers and broken variants.
+PACKAGES = $$($(GO) list ./... | grep -v '/suites/')
+
+.PHONY: conformance build test bench lint tools clean
+
+conformance: build
+	$(GO) run ./cmd/conformance --bin bin --reports reports
+
+build: $(addprefix bin/,$(addsuffix .test,$(SUITES)))
+
+bin/%.test: FORCE
+	$(GO) test -c -o $@ ./suites/$*
+
+FORCE:
+
+test: tools lint
+	$(GO) test -count=1 $(PACKAGES)
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+
+# xmllint (Debian's libxml2-utils) checks the JUnit reports and the XSD in the
+# tests; the ginkgo CLI is a tool line in go.mod (go tool ginkgo).
+tools:
+	@command -v xmllint >/dev/null || { \
+	  echo "installing xmllint (libxml2-utils)"; \
+	  apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
+	$(GO) build -o /dev/null github.com/onsi/ginkgo/v2/ginkgo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PACKAGES)
+
+clean:
+	rm -rf bin reports/*.xml

@@ -1,0 +1,227 @@
+package runner
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const secret = "s3cr3t-token-value"
+
+// serve starts a loopback server, closed with every connection at the end.
+// A handler that hangs waits on its request's context, which ends when the
+// client gives up or the server closes.
+func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	return srv
+}
+
+func client(t *testing.T, target string, o Options) *Client {
+	t.Helper()
+	r := NewRedactor()
+	r.Add("tokens.valid", secret)
+	o.Target, o.Redactor = target, r
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func authed(path string) Request {
+	return Request{Method: "GET", Path: path, Header: http.Header{"Authorization": {"Bearer " + secret}}}
+}
+
+func TestTargetThatNeverAnswersTimesOut(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
+	ex := client(t, srv.URL, Options{Timeout: 200 * time.Millisecond}).Do(authed("/x"))
+	if !errors.Is(ex.Err, ErrTimeout) {
+		t.Fatalf("want a timeout, got status %d err %v", ex.Status, ex.Err)
+	}
+	if !strings.Contains(ex.Err.Error(), "--timeout") {
+		t.Errorf("the error should name the flag that bounds it: %v", ex.Err)
+	}
+}
+
+func TestBodyDrippedAfterHeadersTimesOut(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("{"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	ex := client(t, srv.URL, Options{Timeout: 200 * time.Millisecond}).Do(authed("/x"))
+	if !errors.Is(ex.Err, ErrTimeout) {
+		t.Fatalf("want a timeout while reading the body, got %v", ex.Err)
+	}
+}
+
+func TestEndlessBodyStopsAtMaxBody(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("a", 4096))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	ex := client(t, srv.URL, Options{MaxBody: 64 << 10}).Do(authed("/x"))
+	if !errors.Is(ex.Err, ErrBodyTooLarge) {
+		t.Fatalf("want ErrBodyTooLarge, got %v", ex.Err)
+	}
+	if len(ex.Body) != 64<<10 {
+		t.Errorf("kept %d bytes, want exactly the cap", len(ex.Body))
+	}
+	if !strings.Contains(ex.Err.Error(), "--max-body") {
+		t.Errorf("the error should name the flag: %v", ex.Err)
+	}
+}
+
+func TestRedirectToAnotherHostIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	var leaked atomic.Value
+	other := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		leaked.Store(r.Header.Get("Authorization"))
+	})
+	// localhost and 127.0.0.1 are different hosts to an HTTP client.
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, otherURL+"/steal", http.StatusFound)
+	})
+	ex := client(t, srv.URL, Options{}).Do(authed("/x"))
+	if ex.Status != http.StatusFound {
+		t.Fatalf("want the redirect itself reported, got %d %v", ex.Status, ex.Err)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Fatalf("the other host got %d requests (Authorization %q)", n, leaked.Load())
+	}
+	if !strings.Contains(ex.Transcript(), "Location: "+otherURL) {
+		t.Errorf("the transcript should show where the target pointed:\n%s", ex.Transcript())
+	}
+}
+
+func TestPathNamingAnotherHostIsRefused(t *testing.T) {
+	c := client(t, "http://127.0.0.1:1", Options{})
+	for _, p := range []string{"http://example.invalid/x", "//example.invalid/x"} {
+		if ex := c.Do(authed(p)); ex.Err == nil || !strings.Contains(ex.Err.Error(), "names a host") {
+			t.Errorf("path %q: want a refusal, got %v", p, ex.Err)
+		}
+	}
+}
+
+func TestConnectionResetIsAnError(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetLinger(0)
+			}
+			conn.Close()
+		}
+	})
+	ex := client(t, srv.URL, Options{}).Do(authed("/x"))
+	if ex.Err == nil || ex.Status != 0 {
+		t.Fatalf("want a transport error, got %d %v", ex.Status, ex.Err)
+	}
+}
+
+func TestBytesThatAreNotHTTPAreAnError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = conn.Write([]byte("\x00\x01garbage that is not HTTP\r\n\r\n"))
+			conn.Close()
+		}
+	}()
+	ex := client(t, "http://"+ln.Addr().String(), Options{}).Do(authed("/x"))
+	if ex.Err == nil {
+		t.Fatalf("want an error for a non-HTTP answer, got status %d", ex.Status)
+	}
+}
+
+func TestRunDeadlineStopsRequests(t *testing.T) {
+	c := client(t, "http://127.0.0.1:1", Options{Deadline: time.Now().Add(-time.Second)})
+	if ex := c.Do(authed("/x")); !errors.Is(ex.Err, ErrRunDeadline) {
+		t.Fatalf("want ErrRunDeadline, got %v", ex.Err)
+	}
+}
+
+func TestSecretsAreRedactedEverywhere(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+		_, _ = w.Write(body)
+	})
+	req := authed("/x?key=" + secret)
+	req.Method, req.Body = "POST", []byte(`{"token":"`+secret+`"}`)
+	ex := client(t, srv.URL, Options{}).Do(req)
+	if ex.Err != nil {
+		t.Fatal(ex.Err)
+	}
+	for name, text := range map[string]string{"transcript": ex.Transcript(), "curl": ex.Curl()} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s shows the secret:\n%s", name, text)
+		}
+		if !strings.Contains(text, "[redacted:tokens.valid]") {
+			t.Errorf("%s should say which secret was redacted:\n%s", name, text)
+		}
+	}
+}
+
+func TestStreamedBodyIsSentWhole(t *testing.T) {
+	var got atomic.Int64
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n)
+	})
+	req := Request{Method: "POST", Path: "/x", Stream: &Stream{Prefix: []byte("RIFF"), Fill: 'a', Size: 3 << 20}}
+	ex := client(t, srv.URL, Options{}).Do(req)
+	if ex.Err != nil || got.Load() != 3<<20 {
+		t.Fatalf("server got %d bytes (err %v), want %d", got.Load(), ex.Err, 3<<20)
+	}
+	if !strings.Contains(ex.Curl(), "head -c") {
+		t.Errorf("curl for a streamed body should generate it: %s", ex.Curl())
+	}
+}
+
+func TestNewRejectsBadTargets(t *testing.T) {
+	for _, target := range []string{"", "ftp://x", "127.0.0.1:80", "http://user:pw@127.0.0.1/"} {
+		if _, err := New(Options{Target: target}); err == nil {
+			t.Errorf("target %q accepted", target)
+		}
+	}
+}
+
+func BenchmarkDo(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"access_denied","message":"no"}`))
+	}))
+	defer srv.Close()
+	c, _ := New(Options{Target: srv.URL, Redactor: NewRedactor()})
+	b.ReportAllocs()
+	for b.Loop() {
+		if ex := c.Do(authed("/x")); ex.Err != nil {
+			b.Fatal(ex.Err)
+		}
+	}
+}
