@@ -207,6 +207,14 @@ type Summary struct {
 	Suite                                    string
 	Tests, Failures, Errors, Skipped, Passed int
 	Failed                                   []string // names of failed and errored cases
+	Results                                  []Result
+}
+
+// Result is one test case's outcome in a written report.
+type Result struct {
+	Name, Classname string
+	Outcome         string // passed, failed, error or skipped
+	Message         string
 }
 
 // Read summarises a report written by Write.
@@ -224,9 +232,19 @@ func Read(path string) ([]Summary, error) {
 		s := Summary{Suite: ts.Name, Tests: ts.Tests, Failures: ts.Failures, Errors: ts.Errors, Skipped: ts.Skipped}
 		s.Passed = s.Tests - s.Failures - s.Errors - s.Skipped
 		for _, tc := range ts.Cases {
-			if tc.Failure != nil || tc.Error != nil {
+			r := Result{Name: tc.Name, Classname: tc.Classname, Outcome: "passed"}
+			switch {
+			case tc.Failure != nil:
+				r.Outcome, r.Message = "failed", tc.Failure.Message
+			case tc.Error != nil:
+				r.Outcome, r.Message = "error", tc.Error.Message
+			case tc.Skipped != nil:
+				r.Outcome, r.Message = "skipped", tc.Skipped.Message
+			}
+			if r.Outcome == "failed" || r.Outcome == "error" {
 				s.Failed = append(s.Failed, tc.Name)
 			}
+			s.Results = append(s.Results, r)
 		}
 		out = append(out, s)
 	}

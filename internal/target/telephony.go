@@ -158,6 +158,7 @@ func LoadTelephony(src Source, r *runner.Redactor) (*Telephony, error) {
 	}
 	redact(r, map[string]Secret{
 		"tokens.valid":           cfg.Tokens.Valid,
+		"tokens.invalid":         cfg.Tokens.Invalid,
 		"tokens.expired":         cfg.Tokens.Expired,
 		"tokens.blocked_user":    cfg.Tokens.BlockedUser,
 		"tokens.low_user_access": cfg.Tokens.LowUserAccess,

@@ -3,6 +3,7 @@ package telephony
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 
@@ -206,6 +207,9 @@ func extensionLifecycle(t *tel, row catalog.Row, _ variant) {
 }
 
 func unsupportedMethod(t *tel, row catalog.Row, v variant) {
+	if strings.Contains(v.resource.Path, "{extension}") {
+		t.env.Need("ids.phone_extension", t.cfg.IDs.PhoneExtension != "")
+	}
 	vars := t.vars()
 	if v.resource.Method == "POST" || v.resource.Method == "PUT" || v.resource.Method == "PATCH" {
 		t.expect(row, t.env.Send(t.request(v.resource.Method, v.resource.Path, t.cfg.Tokens.Valid, vars, "{}")))

@@ -1,0 +1,139 @@
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/confsuite/apiconform/internal/junit"
+)
+
+// binDir holds the suites compiled once for every test of this package.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "apiconform-selftest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := build(dir)
+	if code == 0 {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func build(dir string) int {
+	entries, err := os.ReadDir("../../suites")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, e := range entries {
+		cmd := exec.Command("go", "test", "-c", "-o", filepath.Join(dir, e.Name()+".test"), "../../suites/"+e.Name())
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build suite %s: %v\n", e.Name(), err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// run is one run of a compiled suite, as a user would start it.
+type run struct {
+	Exit     int
+	Output   string // stdout and stderr
+	Reports  string // the folder the suite wrote its report to
+	Report   junit.Summary
+	Elapsed  time.Duration
+	MaxRSSKB int64
+	Requests int64 // requests the target received
+}
+
+// hardLimit is a backstop: a run that takes longer has hung, whatever the
+// suite's own bounds say.
+const hardLimit = 3 * time.Minute
+
+// runSuite serves handler on loopback, runs the API's compiled suite against
+// it with args, and reads back the report.
+func runSuite(t *testing.T, api string, handler http.Handler, env []string, args ...string) run {
+	t.Helper()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer srv.CloseClientConnections()
+	return runBinary(t, api, srv.URL, &requests, env, args...)
+}
+
+func runBinary(t *testing.T, api, target string, requests *atomic.Int64, env []string, args ...string) run {
+	t.Helper()
+	reports := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), hardLimit)
+	defer cancel()
+	all := append([]string{"--target=" + target, "--reports=" + reports, "--ginkgo.no-color"}, args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, api+".test"), all...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	r := run{Output: out.String(), Reports: reports, Elapsed: time.Since(start)}
+	if ctx.Err() != nil {
+		t.Fatalf("the %s suite did not finish within %s: it hung\n%s", api, hardLimit, tail(r.Output))
+	}
+	if err != nil {
+		exitErr, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("run %s suite: %v", api, err)
+		}
+		r.Exit = exitErr.ExitCode()
+	}
+	if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.MaxRSSKB = u.Maxrss
+	}
+	if requests != nil {
+		r.Requests = requests.Load()
+	}
+	if s, err := junit.Read(filepath.Join(reports, api+".xml")); err == nil && len(s) == 1 {
+		r.Report = s[0]
+	} else {
+		t.Fatalf("the %s suite left no readable report (exit %d): %v\n%s", api, r.Exit, err, tail(r.Output))
+	}
+	return r
+}
+
+// failedRows lists the catalog rows (classname api.<row>) with a failed case.
+func (r run) failedRows() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range r.Report.Results {
+		if c.Outcome == "failed" || c.Outcome == "error" {
+			_, row, _ := strings.Cut(c.Classname, ".")
+			out[row] = append(out[row], c.Name)
+		}
+	}
+	return out
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}

@@ -1,0 +1,242 @@
+package selftest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/confsuite/apiconform/internal/catalog"
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+)
+
+func TestTelephonyReferencePassesEveryRow(t *testing.T) {
+	r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil)
+	if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 {
+		t.Fatalf("exit %d, report %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	cat, err := catalog.Load("telephony")
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := map[string]bool{}
+	for _, c := range r.Report.Results {
+		if c.Outcome == "passed" {
+			passed[c.Classname] = true
+		}
+	}
+	for _, row := range cat.Rows {
+		if !passed["telephony."+row.ID] {
+			t.Errorf("catalog row %s (%s) has no passing testcase", row.ID, row.Title())
+		}
+	}
+	validateJUnit(t, filepath.Join(r.Reports, "telephony.xml"))
+}
+
+func validateJUnit(t *testing.T, report string) {
+	t.Helper()
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		t.Skip("xmllint is not installed (make tools installs it): cannot check the report against the JUnit schema")
+	}
+	out, err := exec.Command("xmllint", "--noout", "--schema", "../junit/testdata/junit-10.xsd", report).CombinedOutput()
+	if err != nil {
+		t.Fatalf("report %s is not valid JUnit: %v\n%s", report, err, out)
+	}
+}
+
+// Recognisable secret values, passed the way a user would: environment
+// variables named in the configuration file.
+var telephonySecrets = map[string]string{
+	"valid": "SECRET-valid-41f7", "expired": "SECRET-expired-9a2c", "blocked_user": "SECRET-blocked-77d1",
+	"low_user_access": "SECRET-readonly-3e8b", "low_app_access": "SECRET-lowapp-c05e", "rate_limit": "SECRET-rate-5b9f",
+	"invalid": "SECRET-invalid-e1d4",
+}
+
+// secretDeployment is the reference server with the secrets above as its
+// tokens, and a configuration that reads them from the environment.
+func secretDeployment(t *testing.T) (*reftel.Server, string, []string) {
+	t.Helper()
+	seed := reftel.DefaultSeed()
+	tokens := map[string]reftel.Token{}
+	for old, tok := range seed.Tokens {
+		switch old {
+		case "tel-admin-token":
+			tokens[telephonySecrets["valid"]] = tok
+		case "tel-expired-token":
+			tokens[telephonySecrets["expired"]] = tok
+		case "tel-blocked-token":
+			tokens[telephonySecrets["blocked_user"]] = tok
+		case "tel-readonly-token":
+			tokens[telephonySecrets["low_user_access"]] = tok
+		case "tel-lowapp-token":
+			tokens[telephonySecrets["low_app_access"]] = tok
+		case "tel-rate-token":
+			tokens[telephonySecrets["rate_limit"]] = tok
+		}
+	}
+	srv := reftel.New(reftel.Seed{Tokens: tokens})
+	raw, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(raw)
+	var env []string
+	for role, value := range telephonySecrets {
+		name := "APICONFORM_TEST_" + strings.ToUpper(role)
+		env = append(env, name+"="+value)
+		cfg = replaceKey(t, cfg, role, "${"+name+"}")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"prompt.wav", "not-audio.txt"} {
+		copyFile(t, filepath.Join("../../fixtures/files", f), filepath.Join(dir, "files", f))
+	}
+	path := filepath.Join(dir, "telephony.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return srv, path, env
+}
+
+func replaceKey(t *testing.T, cfg, key, value string) string {
+	t.Helper()
+	lines := strings.Split(cfg, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  "+key+":") {
+			lines[i] = "  " + key + ": " + value
+			return strings.Join(lines, "\n")
+		}
+	}
+	t.Fatalf("fixture has no key %s", key)
+	return ""
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// assertNoSecret fails when any secret value appears in the output or in
+// any file under the reports folder.
+func assertNoSecret(t *testing.T, r run, secrets map[string]string) {
+	t.Helper()
+	texts := map[string]string{"output": r.Output}
+	_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			raw, _ := os.ReadFile(p)
+			texts[p] = string(raw)
+		}
+		return nil
+	})
+	for where, text := range texts {
+		for role, secret := range secrets {
+			if strings.Contains(text, secret) {
+				t.Errorf("secret tokens.%s appears in %s", role, where)
+			}
+		}
+	}
+}
+
+func TestTelephonySecretsStayOutOfReportsAndOutput(t *testing.T) {
+	srv, cfg, env := secretDeployment(t)
+	// Verbose, so every exchange is printed, passed or not.
+	r := runSuite(t, "telephony", srv, env, "--config="+cfg, "--ginkgo.v")
+	if r.Exit != 0 {
+		t.Fatalf("exit %d\n%s", r.Exit, tail(r.Output))
+	}
+	if !strings.Contains(r.Output, "[redacted:tokens.valid]") {
+		t.Fatalf("the verbose output shows no redacted exchange: the check would prove nothing\n%s", tail(r.Output))
+	}
+	assertNoSecret(t, r, telephonySecrets)
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("the suite left behind: %v", left)
+	}
+}
+
+func TestTelephonyCleansUpWhenSpecsFail(t *testing.T) {
+	// Every create answers 200 instead of 201: the specs that create fail,
+	// and whatever they created must still be removed.
+	srv := reftel.New(reftel.DefaultSeed())
+	broken := rewrite(srv, func(req requestInfo, resp *response) {
+		if resp.code == 201 {
+			resp.code = 200
+		}
+	})
+	r := runSuite(t, "telephony", broken, nil)
+	if r.Exit == 0 || r.Report.Failures == 0 {
+		t.Fatalf("the broken target passed: exit %d\n%s", r.Exit, tail(r.Output))
+	}
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("after failing specs the suite left behind: %v", left)
+	}
+}
+
+func TestTelephonyRunWithNoSpecFails(t *testing.T) {
+	r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--ginkgo.label-filter=no-such-label")
+	if r.Exit == 0 {
+		t.Fatalf("a run in which no spec ran exited 0\n%s", tail(r.Output))
+	}
+	if !strings.Contains(r.Output, "no spec ran") {
+		t.Errorf("the output should say no spec ran\n%s", tail(r.Output))
+	}
+}
+
+func TestTelephonyLabelsSelectRows(t *testing.T) {
+	r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--ginkgo.label-filter=http-403")
+	if r.Exit != 0 || r.Report.Passed != 4 {
+		t.Fatalf("want the four 403 specs to run and pass, got exit %d, %+v", r.Exit, r.Report)
+	}
+}
+
+func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
+	for name, cfg := range map[string]string{
+		"unknown key":   "tokens:\n  valid: x\n  vaild: y\nids:\n  client: '1'\n",
+		"missing token": "ids:\n  client: '1'\n",
+		"wrong type":    "tokens:\n  valid: x\nids:\n  client: '1'\nlimits:\n  max_created: many\n",
+		"unset env":     "tokens:\n  valid: ${APICONFORM_TEST_UNSET_VARIABLE}\nids:\n  client: '1'\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "telephony.yaml")
+			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path)
+			if r.Exit != 2 || r.Requests != 0 {
+				t.Fatalf("want exit 2 and no request, got exit %d and %d requests\n%s", r.Exit, r.Requests, tail(r.Output))
+			}
+			if r.Report.Errors != 1 {
+				t.Errorf("the report should hold one errored [configuration] case: %+v", r.Report)
+			}
+		})
+	}
+}
+
+func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "telephony.yaml")
+	cfg := "tokens:\n  valid: tel-admin-token\nids:\n  client: '1001'\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lenient := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path)
+	if lenient.Exit != 0 || lenient.Report.Skipped == 0 {
+		t.Fatalf("want skips and exit 0 without --require-all, got exit %d %+v", lenient.Exit, lenient.Report)
+	}
+	for _, c := range lenient.Report.Results {
+		if c.Outcome == "skipped" && !strings.Contains(c.Message, "configuration key") {
+			t.Errorf("skip of %q does not name the missing key: %q", c.Name, c.Message)
+		}
+	}
+	strict := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path, "--require-all")
+	if strict.Exit == 0 || strict.Report.Skipped != 0 || strict.Report.Failures != lenient.Report.Skipped {
+		t.Fatalf("--require-all should turn every skip into a failure: exit %d %+v", strict.Exit, strict.Report)
+	}
+}
