@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/confsuite/apiconform/internal/check"
@@ -37,7 +39,7 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	o := &Options{}
 	fs.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
 	fs.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
-	fs.StringVar(&o.Reports, "reports", "reports", "folder the JUnit report is written to")
+	fs.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to (default: reports/ of this project when run inside it, else ./reports)")
 	fs.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
 	fs.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
 	fs.Int64Var(&o.MaxBody, "max-body", runner.DefaultMaxBody, "most bytes of a response body read; a longer body fails its spec")
@@ -47,6 +49,29 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	fs.BoolVar(&o.RequireAll, "require-all", false, "fail, instead of skip, every spec the configuration cannot drive (for release gates)")
 	return o
 }
+
+// defaultReports is the project's reports/ folder when the suite runs inside
+// the project (go test and ginkgo run it from the package's folder), and
+// ./reports anywhere else (a compiled suite on a vendor's machine).
+func defaultReports() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "reports"
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if mod, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			if strings.HasPrefix(string(mod), "module "+modulePath+"\n") {
+				return filepath.Join(d, "reports")
+			}
+			return "reports"
+		}
+		if filepath.Dir(d) == d {
+			return "reports"
+		}
+	}
+}
+
+const modulePath = "github.com/confsuite/apiconform"
 
 // validate checks the options that need no network, naming the flag.
 func (o *Options) validate() (check.Reading, error) {

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -82,10 +81,12 @@ const (
 	ExitConfig = 2 // bad flags, configuration or catalog: no request was sent
 )
 
-// Main runs one API's suite as a standalone Go test: `ginkgo ./suites/<api>
-// -- --target=URL`, `go test`, or a compiled test binary.
-func Main(t *testing.T, api string, o *Options, setup Setup) {
-	gomega.RegisterFailHandler(ginkgo.Fail)
+// Standalone prepares one API's suite to run as a Go test (`ginkgo
+// ./suites/<api> -- --target=URL`, `go test`, or a compiled test binary):
+// it checks the options and configuration, registers the specs and the
+// JUnit report, and leaves RunSpecs to the caller. A run that cannot start
+// exits with ExitConfig before any request.
+func Standalone(api string, o *Options, setup Setup) {
 	reportPath := filepath.Join(o.Reports, api+".xml")
 	redactor := runner.NewRedactor()
 	env, src, cases, err := prepare(api, o, redactor, setup)
@@ -115,7 +116,6 @@ func Main(t *testing.T, api string, o *Options, setup Setup) {
 			ginkgo.Fail("no spec ran: every spec was filtered out or skipped, so nothing was verified (check --label-filter, --focus and the configuration)")
 		}
 	})
-	ginkgo.RunSpecs(t, api+" conformance")
 }
 
 func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*Env, target.Source, []Case, error) {

@@ -4,6 +4,9 @@ import (
 	"flag"
 	"testing"
 
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/suites/telephony"
 )
@@ -11,5 +14,7 @@ import (
 var options = suite.RegisterFlags(flag.CommandLine)
 
 func TestTelephony(t *testing.T) {
-	suite.Main(t, telephony.API, options, telephony.Setup)
+	RegisterFailHandler(Fail)
+	suite.Standalone(telephony.API, options, telephony.Setup)
+	RunSpecs(t, "telephony conformance")
 }
