@@ -116,8 +116,11 @@ type Request struct {
 	Method string
 	Path   string // appended to the target's base URL; must not name a host
 	Query  url.Values
-	Header http.Header
-	Body   []byte
+	// RawQuery is appended verbatim after Query, for a query string that is
+	// deliberately malformed.
+	RawQuery string
+	Header   http.Header
+	Body     []byte
 	// Stream, when set, is sent instead of Body, produced on the fly so a
 	// probe can send more than it should hold in memory.
 	Stream *Stream
@@ -225,6 +228,53 @@ func (c *Client) Do(req Request) *Exchange {
 	return ex
 }
 
+// Abandon sends req on a connection of its own and closes it at once,
+// without waiting for the answer: a client that goes away mid-request.
+func (c *Client) Abandon(req Request) error {
+	target, err := c.resolve(req)
+	if err != nil {
+		return err
+	}
+	var body io.Reader
+	if req.Body != nil {
+		body = strings.NewReader(string(req.Body))
+	}
+	hr, err := http.NewRequest(req.Method, target, body)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	hr.Header = req.Header.Clone()
+	if hr.Header == nil {
+		hr.Header = http.Header{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	transport := c.http.Transport.(*http.Transport)
+	addr := hr.URL.Host
+	if hr.URL.Port() == "" {
+		addr = net.JoinHostPort(hr.URL.Hostname(), map[string]string{"http": "80", "https": "443"}[hr.URL.Scheme])
+	}
+	conn, err := transport.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("abandon %s: %w", target, err)
+	}
+	if hr.URL.Scheme == "https" {
+		cfg := transport.TLSClientConfig.Clone()
+		cfg.ServerName = hr.URL.Hostname()
+		tlsConn := tls.Client(conn, cfg)
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("abandon %s: %w", target, err)
+		}
+		conn = tlsConn
+	}
+	defer conn.Close()
+	if err := hr.Write(conn); err != nil {
+		return fmt.Errorf("abandon %s: %w", target, err)
+	}
+	return nil
+}
+
 func (c *Client) explain(ctx context.Context, err error, timeout time.Duration) error {
 	if ctx.Err() != nil {
 		if !c.deadline.IsZero() && time.Now().After(c.deadline) {
@@ -253,5 +303,14 @@ func (c *Client) resolve(req Request) (string, error) {
 		q[k] = append(q[k], vs...)
 	}
 	u.RawQuery = q.Encode()
+	if req.RawQuery != "" {
+		if strings.ContainsAny(req.RawQuery, " #\r\n") {
+			return "", fmt.Errorf("raw query %q: spaces, # and line breaks cannot be sent", req.RawQuery)
+		}
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += req.RawQuery
+	}
 	return u.String(), nil
 }

@@ -50,7 +50,8 @@ func main() {
 // run serves the API's reference server on loopback while its suite runs,
 // and returns the suite's exit code. Extra arguments go to the suite.
 func run(api, bin, reports string, extra []string) (int, error) {
-	handler, err := refserver.New(api, &refserver.Options{})
+	// The fault trigger is on, so the documented 500 can be provoked.
+	handler, err := refserver.New(api, &refserver.Options{Fault: true})
 	if err != nil {
 		return 0, err
 	}

@@ -33,6 +33,9 @@ type Row struct {
 	RU      string   `yaml:"ru"`      // the page's own words
 	EN      string   `yaml:"en"`      // an English reading
 	Probes  []string `yaml:"probes"`  // how the suite provokes the row; one spec each
+	// Lenient holds the page's own other spellings of Message, where its
+	// examples contradict its template; the lenient reading accepts them.
+	Lenient []string `yaml:"lenient"`
 }
 
 // Title is how specs name the row: "POST 201", "403 user_blocked",

@@ -9,9 +9,78 @@ import (
 	"strings"
 )
 
-// maxXMLErrors bounds how many error elements an envelope may hold before the
-// suite stops reading: a hostile body must cost little.
-const maxXMLErrors = 1000
+// Bounds on any XML body the suite reads: a hostile body must cost little.
+const (
+	maxXMLDepth    = 64
+	maxXMLElements = 10000
+	maxXMLErrors   = 1000
+)
+
+// walkXML reads body token by token, strictly, and calls start for every
+// element and text for every non-blank text. It tolerates an XML
+// declaration, comments and whitespace; it refuses a DOCTYPE or any other
+// directive (so no entity is ever declared or expanded), other processing
+// instructions, a second root, and depth or element counts past the bounds.
+// Token() checks that end tags match; RawToken() would not.
+func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text func(t string, depth int) error) error {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	depth, elements, roots := 0, 0, 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("not well-formed XML: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			if t.Target != "xml" || roots > 0 {
+				return fmt.Errorf("processing instruction <?%s?> is not allowed", t.Target)
+			}
+		case xml.Directive:
+			return fmt.Errorf("directive <!%s> is not allowed: an answer declares no DOCTYPE or entities", firstWord(t))
+		case xml.CharData:
+			if s := strings.TrimSpace(string(t)); s != "" {
+				if depth == 0 {
+					return fmt.Errorf("text %q outside the root element", excerpt(s))
+				}
+				if err := text(s, depth); err != nil {
+					return err
+				}
+			}
+		case xml.StartElement:
+			depth++
+			elements++
+			switch {
+			case depth == 1 && roots == 1:
+				return fmt.Errorf("a second root element <%s>", t.Name.Local)
+			case depth > maxXMLDepth:
+				return fmt.Errorf("XML nested more than %d levels deep", maxXMLDepth)
+			case elements > maxXMLElements:
+				return fmt.Errorf("more than %d XML elements", maxXMLElements)
+			}
+			if depth == 1 {
+				roots++
+			}
+			if err := start(t, depth); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if roots == 0 {
+		return fmt.Errorf("no root element")
+	}
+	return nil
+}
+
+// WellFormedXML checks any XML answer, such as a success body.
+func WellFormedXML(body []byte) error {
+	return walkXML(body, func(xml.StartElement, int) error { return nil }, func(string, int) error { return nil })
+}
 
 // ParseXMLErrors reads the Content API's XML envelope and returns the message
 // of each error element, in order. It accepts exactly the shape of
@@ -19,74 +88,39 @@ const maxXMLErrors = 1000
 //
 //	<errors><error message="…"/>…</errors>
 //
-// tolerating an XML declaration, comments, whitespace between elements, and
-// extra attributes; refusing a DOCTYPE (so no entity is ever declared or
-// expanded), other processing instructions, namespaces, text, and any other
-// element. It reads tokens one at a time and stops at the first problem, so
-// depth and size never grow past the envelope's own two levels.
+// with extra attributes tolerated; it refuses namespaces, text, and any
+// element other than those two.
 func ParseXMLErrors(body []byte) ([]string, error) {
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.Strict = true
-	var (
-		messages []string
-		depth    int
-		sawRoot  bool
-	)
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
+	var messages []string
+	err := walkXML(body, func(e xml.StartElement, depth int) error {
+		if e.Name.Space != "" {
+			return fmt.Errorf("element <%s> is in namespace %q; the envelope uses none", e.Name.Local, e.Name.Space)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("not well-formed XML: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.ProcInst:
-			if t.Target != "xml" || sawRoot || depth > 0 {
-				return nil, fmt.Errorf("processing instruction <?%s?> is not allowed", t.Target)
-			}
-		case xml.Directive:
-			return nil, fmt.Errorf("directive <!%s> is not allowed: an error envelope declares no DOCTYPE or entities", firstWord(t))
-		case xml.Comment:
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return nil, fmt.Errorf("text %q is not allowed: messages belong in the message attribute", excerpt(string(t)))
-			}
-		case xml.StartElement:
-			if t.Name.Space != "" {
-				return nil, fmt.Errorf("element <%s> is in namespace %q; the envelope uses none", t.Name.Local, t.Name.Space)
-			}
-			depth++
+		switch {
+		case depth == 1 && e.Name.Local != "errors":
+			return fmt.Errorf("root element is <%s>, want <errors>", e.Name.Local)
+		case depth == 2 && e.Name.Local != "error":
+			return fmt.Errorf("<errors> holds <%s>, want only <error> elements", e.Name.Local)
+		case depth > 2:
+			return fmt.Errorf("<error> holds <%s>, want an empty element", e.Name.Local)
+		case depth == 2:
+			msg, ok := attr(e, "message")
 			switch {
-			case depth == 1 && sawRoot:
-				return nil, fmt.Errorf("a second root element <%s>", t.Name.Local)
-			case depth == 1 && t.Name.Local != "errors":
-				return nil, fmt.Errorf("root element is <%s>, want <errors>", t.Name.Local)
-			case depth == 1:
-				sawRoot = true
-			case depth == 2 && t.Name.Local != "error":
-				return nil, fmt.Errorf("<errors> holds <%s>, want only <error> elements", t.Name.Local)
-			case depth == 2:
-				msg, ok := attr(t, "message")
-				if !ok {
-					return nil, fmt.Errorf("<error> element %d has no message attribute", len(messages)+1)
-				}
-				if msg == "" {
-					return nil, fmt.Errorf("<error> element %d has an empty message attribute", len(messages)+1)
-				}
-				if len(messages) == maxXMLErrors {
-					return nil, fmt.Errorf("more than %d <error> elements", maxXMLErrors)
-				}
-				messages = append(messages, msg)
-			default:
-				return nil, fmt.Errorf("<error> holds <%s>, want an empty element", t.Name.Local)
+			case !ok:
+				return fmt.Errorf("<error> element %d has no message attribute", len(messages)+1)
+			case msg == "":
+				return fmt.Errorf("<error> element %d has an empty message attribute", len(messages)+1)
+			case len(messages) == maxXMLErrors:
+				return fmt.Errorf("more than %d <error> elements", maxXMLErrors)
 			}
-		case xml.EndElement:
-			depth--
+			messages = append(messages, msg)
 		}
-	}
-	if !sawRoot {
-		return nil, fmt.Errorf("no root element")
+		return nil
+	}, func(t string, _ int) error {
+		return fmt.Errorf("text %q is not allowed: messages belong in the message attribute", excerpt(t))
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(messages) == 0 {
 		return nil, fmt.Errorf("<errors> holds no <error> element")

@@ -9,19 +9,29 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/confsuite/apiconform/internal/refserver/content"
 	"github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // Options are the reference servers' own switches.
-type Options struct{}
+type Options struct {
+	Fault bool // content: models/500500 answers 500
+}
 
 // RegisterFlags declares the options on fs.
 func RegisterFlags(fs *flag.FlagSet) *Options {
-	return &Options{}
+	o := &Options{}
+	fs.BoolVar(&o.Fault, "fault", false, "content: make model "+content.FaultModelID+" answer 500 Internal server error")
+	return o
 }
 
 var servers = map[string]func(*Options) http.Handler{
 	"telephony": func(*Options) http.Handler { return telephony.New(telephony.DefaultSeed()) },
+	"content": func(o *Options) http.Handler {
+		seed := content.DefaultSeed()
+		seed.Fault = o.Fault
+		return content.New(seed)
+	},
 }
 
 // Names lists the APIs there is a reference server for, as "a|b".

@@ -1,0 +1,216 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/schemas"
+)
+
+// ContentSchema is the file in schemas/ every JSON error envelope is checked against.
+const ContentSchema = "content-errors.schema.json"
+
+// Formats of a Content API answer, by the format parameter.
+const (
+	JSON = "json"
+	XML  = "xml"
+)
+
+// Message is an expected error message: a template as the page writes it,
+// with the values the suite knows. A placeholder without a value matches
+// any non-empty text.
+type Message struct {
+	Template string
+	Values   map[string]string
+	// Lenient are the page's other spellings of the template (its examples
+	// contradict it), accepted in the lenient reading only.
+	Lenient []string
+}
+
+var templatePlaceholder = regexp.MustCompile(`\{[A-Za-z]+\}`)
+
+func (m Message) patterns(reading Reading) []*regexp.Regexp {
+	templates := []string{m.Template}
+	if reading == Lenient {
+		templates = append(templates, m.Lenient...)
+	}
+	var out []*regexp.Regexp
+	for _, t := range templates {
+		var b strings.Builder
+		b.WriteString("^")
+		rest := t
+		for {
+			loc := templatePlaceholder.FindStringIndex(rest)
+			if loc == nil {
+				b.WriteString(regexp.QuoteMeta(rest))
+				break
+			}
+			b.WriteString(regexp.QuoteMeta(rest[:loc[0]]))
+			if v, ok := m.Values[rest[loc[0]+1:loc[1]-1]]; ok {
+				b.WriteString(regexp.QuoteMeta(v))
+			} else {
+				b.WriteString(".+")
+			}
+			rest = rest[loc[1]:]
+		}
+		b.WriteString("$")
+		out = append(out, regexp.MustCompile(b.String()))
+	}
+	return out
+}
+
+// Text is the message as the suite expects it, placeholders it does not
+// know left in braces.
+func (m Message) Text() string {
+	return templatePlaceholder.ReplaceAllStringFunc(m.Template, func(p string) string {
+		if v, ok := m.Values[p[1:len(p)-1]]; ok {
+			return v
+		}
+		return p
+	})
+}
+
+// Content checks Content API answers.
+type Content struct {
+	reading Reading
+	schema  *Schema
+}
+
+// NewContent compiles the envelope schema once for the run.
+func NewContent(reading Reading) (*Content, error) {
+	raw, err := schemas.Files.ReadFile(ContentSchema)
+	if err != nil {
+		return nil, fmt.Errorf("schema %s: %w", ContentSchema, err)
+	}
+	s, err := CompileSchema(ContentSchema, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &Content{reading: reading, schema: s}, nil
+}
+
+// contentType checks the Content-Type against the format, strictly only.
+func (c *Content) contentType(ex *runner.Exchange, format string) []Problem {
+	if c.reading == Lenient {
+		return nil
+	}
+	if format == XML {
+		return mediaType(ex, "application/xml", "text/xml")
+	}
+	return mediaType(ex, "application/json")
+}
+
+// messages reads the error envelope in the given format.
+func (c *Content) messages(ex *runner.Exchange, format string) ([]string, []Problem) {
+	if format == XML {
+		msgs, err := ParseXMLErrors(ex.Body)
+		if err != nil {
+			return nil, []Problem{problemf("body", "XML error envelope: %v", err)}
+		}
+		return msgs, nil
+	}
+	v, err := DecodeJSON(ex.Body)
+	if err != nil {
+		return nil, []Problem{problemf("body", "%v", err)}
+	}
+	var problems []Problem
+	for _, s := range c.schema.Violations(v) {
+		problems = append(problems, Problem{Part: "schema", Text: s})
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	var msgs []string
+	for _, e := range v.(map[string]any)["errors"].([]any) {
+		msgs = append(msgs, e.(map[string]any)["message"].(string))
+	}
+	return msgs, nil
+}
+
+// Errors checks an error answer: code, Content-Type, the envelope in the
+// requested format, and that the messages are exactly those expected, in
+// any order (the lenient reading tolerates extra ones).
+func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []Message) []Problem {
+	if p := transport(ex); p != nil {
+		return p
+	}
+	problems := append(code(ex, status), c.contentType(ex, format)...)
+	got, bad := c.messages(ex, format)
+	if bad != nil {
+		return append(problems, bad...)
+	}
+	used := make([]bool, len(got))
+	for _, w := range want {
+		found := false
+		for i, g := range got {
+			if !used[i] && matchesAny(w.patterns(c.reading), g) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			problems = append(problems, problemf("message", "want %q, got %s", w.Text(), quoteAll(got)))
+		}
+	}
+	if c.reading == Strict {
+		for i, g := range got {
+			if !used[i] {
+				problems = append(problems, problemf("message", "unexpected error %q (the lenient reading tolerates extra errors)", g))
+			}
+		}
+	}
+	return problems
+}
+
+// Envelope checks that an answer carries a well-formed error envelope in the
+// requested format, whatever its messages: the rule for any 5xx.
+func (c *Content) Envelope(ex *runner.Exchange, format string) []Problem {
+	problems := c.contentType(ex, format)
+	_, bad := c.messages(ex, format)
+	return append(problems, bad...)
+}
+
+// Success checks a 200 answer: its Content-Type follows the format, and its
+// body is well-formed in that format and is not an error envelope.
+func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
+	if p := transport(ex); p != nil {
+		return p
+	}
+	problems := append(code(ex, 200), c.contentType(ex, format)...)
+	if format == XML {
+		if err := WellFormedXML(ex.Body); err != nil {
+			return append(problems, problemf("body", "%v", err))
+		}
+		if _, err := ParseXMLErrors(ex.Body); err == nil {
+			problems = append(problems, problemf("body", "a 200 answer carries an error envelope"))
+		}
+		return problems
+	}
+	v, err := DecodeJSON(ex.Body)
+	if err != nil {
+		return append(problems, problemf("body", "%v", err))
+	}
+	if obj, ok := v.(map[string]any); ok && obj["errors"] != nil {
+		problems = append(problems, problemf("body", "a 200 answer carries an error envelope"))
+	}
+	return problems
+}
+
+func matchesAny(patterns []*regexp.Regexp, s string) bool {
+	for _, p := range patterns {
+		if p.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(msgs []string) string {
+	q := make([]string, len(msgs))
+	for i, m := range msgs {
+		q[i] = fmt.Sprintf("%q", m)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
