@@ -228,8 +228,11 @@ func (c *Client) Do(req Request) *Exchange {
 	return ex
 }
 
-// Abandon sends req on a connection of its own and closes it at once,
-// without waiting for the answer: a client that goes away mid-request.
+// Abandon sends req on a connection of its own and closes its sending side
+// at once: a client that goes away before the answer. It then waits, within
+// the per-request timeout, for the server to close the connection,
+// discarding whatever the server writes unread, so the server has dealt
+// with the abandoned request before the caller sends the next one.
 func (c *Client) Abandon(req Request) error {
 	target, err := c.resolve(req)
 	if err != nil {
@@ -269,8 +272,20 @@ func (c *Client) Abandon(req Request) error {
 		conn = tlsConn
 	}
 	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
 	if err := hr.Write(conn); err != nil {
 		return fmt.Errorf("abandon %s: %w", target, err)
+	}
+	if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = hc.CloseWrite()
+	}
+	if _, err := io.Copy(io.Discard, io.LimitReader(conn, c.maxBody)); err != nil && !errors.Is(err, net.ErrClosed) {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return fmt.Errorf("abandon %s: the server kept the connection open past %s (--timeout) after the client went away", target, c.timeout)
+		}
 	}
 	return nil
 }
