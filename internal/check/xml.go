@@ -17,7 +17,7 @@ const (
 )
 
 // walkXML reads body token by token, strictly, and calls start for every
-// element and text for every non-blank text. It tolerates an XML
+// element and text for all text inside the root element. It tolerates an XML
 // declaration, comments and whitespace; it refuses a DOCTYPE or any other
 // directive (so no entity is ever declared or expanded), other processing
 // instructions, a second root, and depth or element counts past the bounds.
@@ -42,13 +42,12 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 		case xml.Directive:
 			return fmt.Errorf("directive <!%s> is not allowed: an answer declares no DOCTYPE or entities", firstWord(t))
 		case xml.CharData:
-			if s := strings.TrimSpace(string(t)); s != "" {
-				if depth == 0 {
-					return fmt.Errorf("text %q outside the root element", excerpt(s))
-				}
-				if err := text(s, depth); err != nil {
+			if depth > 0 {
+				if err := text(string(t), depth); err != nil {
 					return err
 				}
+			} else if s := strings.TrimSpace(string(t)); s != "" {
+				return fmt.Errorf("text %q outside the root element", excerpt(s))
 			}
 		case xml.StartElement:
 			depth++
@@ -88,7 +87,8 @@ func WellFormedXML(body []byte) error {
 //
 //	<errors><error message="…"/>…</errors>
 //
-// with extra attributes tolerated; it refuses namespaces, text, and any
+// with extra attributes and whitespace between elements tolerated; it
+// refuses namespaces, text (even blank, inside the empty <error>), and any
 // element other than those two.
 func ParseXMLErrors(body []byte) ([]string, error) {
 	var messages []string
@@ -116,8 +116,11 @@ func ParseXMLErrors(body []byte) ([]string, error) {
 			messages = append(messages, msg)
 		}
 		return nil
-	}, func(t string, _ int) error {
-		return fmt.Errorf("text %q is not allowed: messages belong in the message attribute", excerpt(t))
+	}, func(t string, depth int) error {
+		if depth == 1 && strings.TrimSpace(t) == "" {
+			return nil
+		}
+		return fmt.Errorf("text %q is not allowed: messages belong in the message attribute, and <error> is empty", excerpt(t))
 	})
 	if err != nil {
 		return nil, err

@@ -57,45 +57,44 @@ var telephonySecrets = map[string]string{
 // tokens, and a configuration that reads them from the environment.
 func secretDeployment(t *testing.T) (*reftel.Server, string, []string) {
 	t.Helper()
-	seed := reftel.DefaultSeed()
+	roles := map[string]string{
+		"tel-admin-token": "valid", "tel-expired-token": "expired", "tel-blocked-token": "blocked_user",
+		"tel-readonly-token": "low_user_access", "tel-lowapp-token": "low_app_access", "tel-rate-token": "rate_limit",
+	}
 	tokens := map[string]reftel.Token{}
-	for old, tok := range seed.Tokens {
-		switch old {
-		case "tel-admin-token":
-			tokens[telephonySecrets["valid"]] = tok
-		case "tel-expired-token":
-			tokens[telephonySecrets["expired"]] = tok
-		case "tel-blocked-token":
-			tokens[telephonySecrets["blocked_user"]] = tok
-		case "tel-readonly-token":
-			tokens[telephonySecrets["low_user_access"]] = tok
-		case "tel-lowapp-token":
-			tokens[telephonySecrets["low_app_access"]] = tok
-		case "tel-rate-token":
-			tokens[telephonySecrets["rate_limit"]] = tok
+	for old, tok := range reftel.DefaultSeed().Tokens {
+		if role, ok := roles[old]; ok {
+			tokens[telephonySecrets[role]] = tok
 		}
 	}
-	srv := reftel.New(reftel.Seed{Tokens: tokens})
-	raw, err := os.ReadFile("../../fixtures/telephony.yaml")
+	path, env := secretConfig(t, "telephony.yaml", telephonySecrets, "prompt.wav", "not-audio.txt")
+	return reftel.New(reftel.Seed{Tokens: tokens}), path, env
+}
+
+// secretConfig copies a fixture configuration, with each secret key written
+// as ${NAME} and NAME set to the secret's value in the returned environment.
+func secretConfig(t *testing.T, fixture string, secrets map[string]string, files ...string) (string, []string) {
+	t.Helper()
+	raw, err := os.ReadFile("../../fixtures/" + fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := string(raw)
 	var env []string
-	for role, value := range telephonySecrets {
-		name := "APICONFORM_TEST_" + strings.ToUpper(role)
+	for key, value := range secrets {
+		name := "APICONFORM_TEST_" + strings.ToUpper(key)
 		env = append(env, name+"="+value)
-		cfg = replaceKey(t, cfg, role, "${"+name+"}")
+		cfg = replaceKey(t, cfg, key, "${"+name+"}")
 	}
 	dir := t.TempDir()
-	for _, f := range []string{"prompt.wav", "not-audio.txt"} {
+	for _, f := range files {
 		copyFile(t, filepath.Join("../../fixtures/files", f), filepath.Join(dir, "files", f))
 	}
-	path := filepath.Join(dir, "telephony.yaml")
+	path := filepath.Join(dir, fixture)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return srv, path, env
+	return path, env
 }
 
 func replaceKey(t *testing.T, cfg, key, value string) string {

@@ -1,0 +1,101 @@
+package check
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Bodies on which the suite's own XML check and schemas/content-errors.xsd
+// must agree.
+var xmlBodies = map[string]struct {
+	body string
+	good bool
+}{
+	"one error":                  {`<errors><error message="Bad request"/></errors>`, true},
+	"two errors":                 {`<errors><error message="a"/><error message="b"/></errors>`, true},
+	"declaration and whitespace": {"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors>\n  <error message=\"a\"/>\n</errors>\n", true},
+	"single-quoted attribute":    {`<errors><error message='a'/></errors>`, true},
+	"extra attribute":            {`<errors count="1"><error code="7" message="a"/></errors>`, true},
+	"comment":                    {`<errors><!-- c --><error message="a"><!-- d --></error></errors>`, true},
+	"explicit end tag":           {`<errors><error message="a"></error></errors>`, true},
+	"escaped characters":         {`<errors><error message="Value &apos;1&apos; &amp; &lt;2&gt;"/></errors>`, true},
+	"blank message":              {`<errors><error message=" "/></errors>`, true},
+	"wrong root":                 {`<error-list><error message="a"/></error-list>`, false},
+	"no error":                   {`<errors></errors>`, false},
+	"empty message":              {`<errors><error message=""/></errors>`, false},
+	"no message attribute":       {`<errors><error/></errors>`, false},
+	"text instead of attribute":  {`<errors><error>a</error></errors>`, false},
+	"blank text inside error":    {`<errors><error message="a"> </error></errors>`, false},
+	"text beside errors":         {`<errors>oops<error message="a"/></errors>`, false},
+	"other child":                {`<errors><warning message="a"/></errors>`, false},
+	"nested element":             {`<errors><error message="a"><detail/></error></errors>`, false},
+	"namespaced root":            {`<errors xmlns="urn:x"><error message="a"/></errors>`, false},
+	"not well-formed":            {`<errors><error message="a"></errors>`, false},
+	"unclosed":                   {`<errors><error message="a"/>`, false},
+	"JSON":                       {`{"errors":[{"message":"a"}]}`, false},
+	"empty":                      {``, false},
+}
+
+func TestParseXMLErrorsAgreesWithTheShippedXSD(t *testing.T) {
+	for name, c := range xmlBodies {
+		_, err := ParseXMLErrors([]byte(c.body))
+		if (err == nil) != c.good {
+			t.Errorf("%s: suite says good=%v (%v), want %v", name, err == nil, err, c.good)
+		}
+	}
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		t.Skip("xmllint is not installed (make tools installs it): cannot compare with the XSD")
+	}
+	dir := t.TempDir()
+	for name, c := range xmlBodies {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".xml")
+		if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Never --noent: it would expand entities.
+		out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", "../../schemas/content-errors.xsd", path).CombinedOutput()
+		if (err == nil) != c.good {
+			t.Errorf("%s: XSD says good=%v, want %v\n%s", name, err == nil, c.good, out)
+		}
+	}
+}
+
+// What the suite refuses whatever an XSD validator would say: anything that
+// could make a reader expand, fetch or run something.
+func TestParseXMLErrorsRefusesHostileBodies(t *testing.T) {
+	bomb := `<?xml version="1.0"?><!DOCTYPE errors [<!ENTITY a "aaaaaaaaaa">` +
+		`<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">` +
+		`<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><errors><error message="&d;"/></errors>`
+	for name, body := range map[string]string{
+		"entity bomb":            bomb,
+		"external entity":        `<!DOCTYPE errors [<!ENTITY x SYSTEM "file:///etc/passwd">]><errors><error message="&x;"/></errors>`,
+		"doctype alone":          `<!DOCTYPE errors><errors><error message="a"/></errors>`,
+		"processing instruction": `<errors><?php evil() ?><error message="a"/></errors>`,
+		"deep nesting":           "<errors>" + strings.Repeat("<error>", 200000) + strings.Repeat("</error>", 200000) + "</errors>",
+		"non-UTF-8 declaration":  `<?xml version="1.0" encoding="ISO-8859-1"?><errors><error message="a"/></errors>`,
+		"second root":            `<errors><error message="a"/></errors><errors/>`,
+	} {
+		if _, err := ParseXMLErrors([]byte(body)); err == nil {
+			t.Errorf("%s: accepted as an envelope", name)
+		}
+		if err := WellFormedXML([]byte(body)); err == nil {
+			t.Errorf("%s: accepted as a well-formed answer", name)
+		}
+	}
+}
+
+func TestDecodeJSONRefusesAbsurdNesting(t *testing.T) {
+	deep := strings.Repeat("[", 1000000) + strings.Repeat("]", 1000000)
+	if _, err := DecodeJSON([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested") {
+		t.Fatalf("want a nesting error, got %v", err)
+	}
+	if _, err := DecodeJSON([]byte(`{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}`)); err != nil {
+		t.Fatalf("brackets inside a string are not nesting: %v", err)
+	}
+	if _, err := DecodeJSON([]byte(`{"a":1} {"b":2}`)); err == nil {
+		t.Fatal("two JSON values accepted as one body")
+	}
+}

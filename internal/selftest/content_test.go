@@ -1,0 +1,73 @@
+package selftest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/confsuite/apiconform/internal/catalog"
+	refcon "github.com/confsuite/apiconform/internal/refserver/content"
+)
+
+func TestContentReferencePassesEveryRowInEveryFormat(t *testing.T) {
+	r := runSuite(t, "content", contentReference(), nil)
+	if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 {
+		t.Fatalf("exit %d, report %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	cat, err := catalog.Load("content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := map[string]bool{}
+	for _, c := range r.Report.Results {
+		if c.Outcome == "passed" {
+			for _, f := range []string{"[no format]", "[json]", "[xml]"} {
+				if strings.HasSuffix(c.Name, f) {
+					passed[c.Classname+" "+f] = true
+				}
+			}
+		}
+	}
+	for _, row := range cat.Rows {
+		for _, f := range []string{"[no format]", "[json]", "[xml]"} {
+			if !passed["content."+row.ID+" "+f] {
+				t.Errorf("catalog row %s has no passing testcase in format %s", row.ID, f)
+			}
+		}
+	}
+	validateJUnit(t, filepath.Join(r.Reports, "content.xml"))
+}
+
+func TestContentFaultTriggerIsOffByDefault(t *testing.T) {
+	r := runSuite(t, "content", refcon.New(refcon.DefaultSeed()), nil, "--ginkgo.label-filter=con.500.internal")
+	if r.Exit == 0 || r.Report.Failures != 3 {
+		t.Fatalf("without the fault trigger the three 500 specs must fail, got exit %d %+v", r.Exit, r.Report)
+	}
+}
+
+var contentSecrets = map[string]string{
+	"valid": "SECRET-key-8c1e", "invalid": "SECRET-badkey-02af", "suspended": "SECRET-suspended-6d3b",
+	"unbound": "SECRET-unbound-91c0", "limited": "SECRET-limited-4f27", "rate_limit": "SECRET-ratekey-b8e5",
+}
+
+func TestContentSecretsStayOutOfReportsAndOutput(t *testing.T) {
+	roles := map[string]string{
+		"content-key": "valid", "content-suspended-key": "suspended", "content-unbound-key": "unbound",
+		"content-limited-key": "limited", "content-rate-key": "rate_limit",
+	}
+	seed := refcon.DefaultSeed()
+	keys := map[string]refcon.Key{}
+	for old, k := range seed.Keys {
+		keys[contentSecrets[roles[old]]] = k
+	}
+	seed.Keys, seed.Fault = keys, true
+	cfg, env := secretConfig(t, "content.yaml", contentSecrets)
+	r := runSuite(t, "content", refcon.New(seed), env, "--config="+cfg, "--ginkgo.v")
+	if r.Exit != 0 {
+		t.Fatalf("exit %d\n%s", r.Exit, tail(r.Output))
+	}
+	if !strings.Contains(r.Output, "[redacted:keys.valid]") {
+		t.Fatalf("the verbose output shows no redacted exchange: the check would prove nothing\n%s", tail(r.Output))
+	}
+	assertNoSecret(t, r, contentSecrets)
+}
