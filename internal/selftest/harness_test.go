@@ -73,12 +73,25 @@ const hardLimit = 3 * time.Minute
 func runSuite(t *testing.T, api string, handler http.Handler, env []string, args ...string) run {
 	t.Helper()
 	var requests atomic.Int64
+	// A handler that hangs waits on its request's context; net/http does not
+	// end it for a request whose body was never read, so the run's end does.
+	stop := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
-		handler.ServeHTTP(w, r)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		handler.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	defer srv.Close()
 	defer srv.CloseClientConnections()
+	defer close(stop)
 	return runBinary(t, api, srv.URL, &requests, env, args...)
 }
 

@@ -56,8 +56,11 @@ func (e *Env) Verify(ex *runner.Exchange, problems []check.Problem) {
 // itself was never reached, and the message says so.
 func (e *Env) Setup(what string, ex *runner.Exchange, codes ...int) {
 	ginkgo.GinkgoHelper()
-	if ex.Err != nil || !slices.Contains(codes, ex.Status) {
-		ginkgo.Fail(failure(fmt.Sprintf("setup (%s) failed: want HTTP %v", what, codes), ex, nil))
+	switch {
+	case ex.Err != nil:
+		ginkgo.Fail(failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
+	case !slices.Contains(codes, ex.Status):
+		ginkgo.Fail(failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
 	}
 }
 
@@ -83,7 +86,7 @@ func (e *Env) Cleanup(what string, req runner.Request, codes ...int) {
 		ex := e.Client.Do(req)
 		e.Attach("cleanup", ex)
 		if ex.Err != nil || !slices.Contains(codes, ex.Status) {
-			ginkgo.Fail(failure(fmt.Sprintf("cleanup: could not remove %s (want HTTP %v); remove it by hand", what, codes), ex, nil))
+			ginkgo.Fail(failure(fmt.Sprintf("cleanup: could not remove %s (want HTTP %v, got %d %v); remove it by hand", what, codes, ex.Status, ex.Err), ex, nil))
 		}
 	})
 }

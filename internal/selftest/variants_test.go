@@ -1,0 +1,190 @@
+package selftest
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/confsuite/apiconform/internal/check"
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+)
+
+// variant reshapes every answer in a way the pages allow; the suites must
+// still pass.
+type variant struct {
+	name   string
+	change func(requestInfo, *response)
+}
+
+func isJSON(resp *response) bool { return strings.Contains(resp.header.Get("Content-Type"), "json") }
+func isXML(resp *response) bool  { return strings.Contains(resp.header.Get("Content-Type"), "xml") }
+
+// reorderJSON writes every object's keys in reverse order.
+func reorderJSON(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Sort(sort.Reverse(sort.StringSlice(keys)))
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			kj, _ := json.Marshal(k)
+			parts[i] = string(kj) + ":" + reorderJSON(x[k])
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = reorderJSON(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	default:
+		raw, _ := json.Marshal(x)
+		return string(raw)
+	}
+}
+
+func withJSON(resp *response, change func(any) any) {
+	var v any
+	if !isJSON(resp) || json.Unmarshal(resp.body, &v) != nil {
+		return
+	}
+	raw, _ := json.Marshal(change(v))
+	resp.body = raw
+}
+
+// rewriteEnvelope re-renders an XML error envelope with a custom writer.
+func rewriteEnvelope(resp *response, render func(msgs []string) string) {
+	if !isXML(resp) {
+		return
+	}
+	if msgs, err := check.ParseXMLErrors(resp.body); err == nil {
+		resp.body = []byte(render(msgs))
+	}
+}
+
+func escapeAttr(s string, quote rune) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	out := b.String()
+	if quote == '\'' {
+		out = strings.ReplaceAll(strings.ReplaceAll(out, "&#39;", "&apos;"), "'", "&apos;")
+	}
+	return out
+}
+
+var variants = []variant{
+	{"JSON keys in another order", func(_ requestInfo, r *response) {
+		var v any
+		if isJSON(r) && json.Unmarshal(r.body, &v) == nil {
+			r.body = []byte(reorderJSON(v))
+		}
+	}},
+	{"pretty-printed JSON", func(_ requestInfo, r *response) {
+		var out bytes.Buffer
+		if isJSON(r) && json.Indent(&out, r.body, "", "    ") == nil {
+			r.body = append(out.Bytes(), '\n')
+		}
+	}},
+	{"Content-Type without charset, other case", func(_ requestInfo, r *response) {
+		switch {
+		case isJSON(r):
+			r.header.Set("Content-Type", "Application/JSON")
+		case isXML(r):
+			r.header.Set("Content-Type", "text/xml; charset=UTF-8")
+		}
+	}},
+	{"extra JSON fields", func(_ requestInfo, r *response) {
+		withJSON(r, func(v any) any {
+			if obj, ok := v.(map[string]any); ok {
+				obj["request_id"] = "c0ffee"
+				if errs, ok := obj["errors"].([]any); ok {
+					for _, e := range errs {
+						if m, ok := e.(map[string]any); ok {
+							m["code"] = 17
+						}
+					}
+				}
+			}
+			return v
+		})
+	}},
+	{"XML without declaration, single-quoted, indented, extra attributes", func(_ requestInfo, r *response) {
+		rewriteEnvelope(r, func(msgs []string) string {
+			var b strings.Builder
+			b.WriteString("<errors request-id='c0ffee'>\n")
+			for _, m := range msgs {
+				fmt.Fprintf(&b, "\t<error code='17' message='%s' />\n", escapeAttr(m, '\''))
+			}
+			b.WriteString("</errors>\n")
+			return b.String()
+		})
+	}},
+	{"XML with declaration, comment and explicit end tags", func(_ requestInfo, r *response) {
+		rewriteEnvelope(r, func(msgs []string) string {
+			var b strings.Builder
+			b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- generated -->\n<errors>")
+			for _, m := range msgs {
+				fmt.Fprintf(&b, "<error message=\"%s\"></error>", escapeAttr(m, '"'))
+			}
+			b.WriteString("</errors>")
+			return b.String()
+		})
+	}},
+	{"unrelated extra headers", func(_ requestInfo, r *response) {
+		r.header.Set("X-Request-Id", "c0ffee")
+		r.header.Set("Cache-Control", "no-store")
+		r.header.Set("Server", "variant/1.0")
+	}},
+}
+
+// chunked sends every answer in two flushed pieces, so the body arrives with
+// chunked transfer encoding.
+func chunked(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rewrite(h, func(requestInfo, *response) {}).ServeHTTP(&splitWriter{ResponseWriter: w}, r)
+	})
+}
+
+type splitWriter struct{ http.ResponseWriter }
+
+func (s *splitWriter) Write(p []byte) (int, error) {
+	half := len(p) / 2
+	n, err := s.ResponseWriter.Write(p[:half])
+	if err != nil {
+		return n, err
+	}
+	s.ResponseWriter.(http.Flusher).Flush()
+	m, err := s.ResponseWriter.Write(p[half:])
+	return n + m, err
+}
+
+func TestCorrectVariantsPass(t *testing.T) {
+	servers := map[string]func() http.Handler{
+		"telephony": func() http.Handler { return reftel.New(reftel.DefaultSeed()) },
+		"content":   func() http.Handler { return contentReference() },
+	}
+	for api, server := range servers {
+		for _, v := range variants {
+			t.Run(api+"/"+v.name, func(t *testing.T) {
+				r := runSuite(t, api, rewrite(server(), v.change), nil)
+				if r.Exit != 0 || r.Report.Passed != r.Report.Tests {
+					t.Fatalf("a correct variant failed: exit %d, failed %v\n%s", r.Exit, r.Report.Failed, tail(r.Output))
+				}
+			})
+		}
+		t.Run(api+"/chunked transfer encoding", func(t *testing.T) {
+			r := runSuite(t, api, chunked(server()), nil)
+			if r.Exit != 0 || r.Report.Passed != r.Report.Tests {
+				t.Fatalf("chunked answers failed: exit %d, failed %v\n%s", r.Exit, r.Report.Failed, tail(r.Output))
+			}
+		})
+	}
+}
