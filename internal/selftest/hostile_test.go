@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"net"
+	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -98,6 +99,7 @@ func TestHostileTargetsFailEverySpecWithinBounds(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			r := runSuite(t, h.api, h.handler, nil, append(append([]string{}, hostileBounds...), h.args...)...)
 			assertHostileRun(t, r, h.why)
+			validateJUnit(t, filepath.Join(r.Reports, h.api+".xml"))
 		})
 	}
 }

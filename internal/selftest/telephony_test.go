@@ -187,6 +187,7 @@ func TestTelephonyRunWithNoSpecFails(t *testing.T) {
 	if !strings.Contains(r.Output, "no spec ran") {
 		t.Errorf("the output should say no spec ran\n%s", tail(r.Output))
 	}
+	validateJUnit(t, filepath.Join(r.Reports, "telephony.xml"))
 }
 
 func TestTelephonyLabelsSelectRows(t *testing.T) {
@@ -215,6 +216,7 @@ func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
 			if r.Report.Errors != 1 {
 				t.Errorf("the report should hold one errored [configuration] case: %+v", r.Report)
 			}
+			validateJUnit(t, filepath.Join(r.Reports, "telephony.xml"))
 		})
 	}
 }
@@ -229,6 +231,7 @@ func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	if lenient.Exit != 0 || lenient.Report.Skipped == 0 {
 		t.Fatalf("want skips and exit 0 without --require-all, got exit %d %+v", lenient.Exit, lenient.Report)
 	}
+	validateJUnit(t, filepath.Join(lenient.Reports, "telephony.xml"))
 	for _, c := range lenient.Report.Results {
 		if c.Outcome == "skipped" && !strings.Contains(c.Message, "configuration key") {
 			t.Errorf("skip of %q does not name the missing key: %q", c.Name, c.Message)

@@ -48,6 +48,12 @@ func (c Case) Name() string {
 	return name
 }
 
+// AllLabels are the spec's Ginkgo labels: the API's (from its container),
+// the row id, the HTTP code, and the case's own.
+func (c Case) AllLabels() []string {
+	return append([]string{Label(c.Row.ID), "http-" + strconv.Itoa(c.Row.Code)}, c.Labels...)
+}
+
 var nonSlug = regexp.MustCompile(`[^a-z0-9@_.]+`)
 
 func slug(s string) string {
@@ -64,8 +70,7 @@ func Label(s string) string { return nonLabel.ReplaceAllString(s, "-") }
 func Register(env *Env, cases []Case) bool {
 	return ginkgo.Describe(env.API, ginkgo.Label(env.API), func() {
 		for _, c := range cases {
-			labels := append([]string{Label(c.Row.ID), "http-" + strconv.Itoa(c.Row.Code)}, c.Labels...)
-			ginkgo.It(c.Name(), ginkgo.Label(labels...), func() {
+			ginkgo.It(c.Name(), ginkgo.Label(c.AllLabels()...), func() {
 				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
 				c.Run(env)
 			})

@@ -57,11 +57,13 @@ func Cases(env *suite.Env, cfg *target.Telephony) ([]suite.Case, error) {
 	t := &tel{env: env, cfg: cfg, check: checker}
 	var cases []suite.Case
 	for _, row := range cat.Rows {
-		status := row.Status
-		if status == "" {
-			status = "none"
+		var labels []string
+		switch {
+		case row.Status != "":
+			labels = []string{"status-" + row.Status}
+		case row.Method == "":
+			labels = []string{"status-none"}
 		}
-		labels := []string{"status-" + status}
 		for _, name := range row.Probes {
 			p, ok := probes[name]
 			if !ok {
