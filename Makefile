@@ -8,7 +8,7 @@ SUITES  := $(notdir $(wildcard suites/*))
 # runs them, compiled, against the reference servers and broken variants.
 PACKAGES = $$($(GO) list ./... | grep -v '/suites/')
 
-.PHONY: conformance build test bench lint tools clean
+.PHONY: conformance build test bench lint tools clean mutation
 
 conformance: build
 	$(GO) run ./cmd/conformance --bin bin --reports reports
@@ -41,3 +41,7 @@ bench:
 
 clean:
 	rm -rf bin reports/*.xml
+
+# The mutation table of both suites (also run, silently, by make test).
+mutation:
+	$(GO) test -count=1 -v -run 'MutantsAreAllKilled' ./internal/selftest | grep -E 'killed|SURVIVED|score|^(ok|FAIL|---)'
