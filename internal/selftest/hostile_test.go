@@ -2,9 +2,9 @@ package selftest
 
 import (
 	"net"
-	"path/filepath"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"

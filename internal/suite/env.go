@@ -77,6 +77,24 @@ func (e *Env) Need(key string, set bool) {
 	ginkgo.Skip(fmt.Sprintf("configuration key %s is not set: this condition cannot be provoked without it", key))
 }
 
+// Burst sends req again and again until the target refuses it (any answer
+// but 200, or none) or max requests were sent, and returns the refusal. Only
+// the last exchange is attached to the report; a burst never refused fails
+// the spec, naming maxKey, the configuration key that bounds it.
+func (e *Env) Burst(req runner.Request, max int, maxKey string) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	for i := 1; ; i++ {
+		ex := e.Client.Do(req)
+		if ex.Err != nil || ex.Status != 200 || i >= max {
+			e.Attach(fmt.Sprintf("request %d of the burst", i), ex)
+			if ex.Err == nil && ex.Status == 200 {
+				ginkgo.Fail(failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
+			}
+			return ex
+		}
+	}
+}
+
 // Cleanup registers a request that removes something the spec created. It
 // runs after the spec, also when the spec fails, last created first
 // removed; a removal that does not answer one of codes fails the spec.

@@ -81,6 +81,29 @@ func Register(env *Env, cases []Case) bool {
 // Setup loads an API's configuration and returns its cases.
 type Setup func(env *Env, src target.Source) ([]Case, error)
 
+// SetupWith makes an API's Setup from its configuration loader and its
+// case builder.
+func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), cases func(*Env, *C) ([]Case, error)) Setup {
+	return func(env *Env, src target.Source) ([]Case, error) {
+		cfg, err := load(src, env.Client.Redactor())
+		if err != nil {
+			return nil, err
+		}
+		return cases(env, cfg)
+	}
+}
+
+// RegisterWith adds an API's specs, built from a loaded configuration, to a
+// Ginkgo tree the caller runs. It panics on a broken catalog: that is a
+// build defect, which the catalog's own tests catch first.
+func RegisterWith[C any](env *Env, cfg *C, cases func(*Env, *C) ([]Case, error)) bool {
+	built, err := cases(env, cfg)
+	if err != nil {
+		panic(err)
+	}
+	return Register(env, built)
+}
+
 // Exit codes of a run, documented in the README.
 const (
 	ExitConfig = 2 // bad flags, configuration or catalog: no request was sent

@@ -37,22 +37,13 @@ func formats(cfg *target.Content) []format {
 	}
 }
 
-// Setup loads the configuration from src and returns the suite's cases.
-func Setup(env *suite.Env, src target.Source) ([]suite.Case, error) {
-	cfg, err := target.LoadContent(src, env.Client.Redactor())
-	if err != nil {
-		return nil, err
-	}
-	return Cases(env, cfg)
-}
+// Setup loads the configuration and returns the suite's cases: what
+// suite.Standalone calls.
+var Setup = suite.SetupWith(target.LoadContent, Cases)
 
 // Register adds the suite's specs to a Ginkgo tree you run yourself.
 func Register(env *suite.Env, cfg *target.Content) bool {
-	cases, err := Cases(env, cfg)
-	if err != nil {
-		panic(err) // a broken catalog is a build defect, caught by this package's tests
-	}
-	return suite.Register(env, cases)
+	return suite.RegisterWith(env, cfg, Cases)
 }
 
 // Cases pairs every catalog row with its probes, each in every format. It

@@ -2,7 +2,6 @@ package content
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 
 	"github.com/onsi/ginkgo/v2"
@@ -145,17 +144,7 @@ func mismatchedBody(c *con, row catalog.Row, f format, body, declared string) {
 func requestBurst(c *con, row catalog.Row, _ item, f format) {
 	c.env.Need("keys.rate_limit", c.cfg.Keys.RateLimit.Set())
 	req := c.request("GET", c.cfg.Paths.Model, c.cfg.ModelID, c.cfg.Keys.RateLimit, c.geo(), f)
-	for i := 1; i <= c.cfg.Limits.MaxRateRequests; i++ {
-		ex := c.env.Client.Do(req)
-		if ex.Err != nil || ex.Status != http.StatusOK || i == c.cfg.Limits.MaxRateRequests {
-			c.env.Attach(fmt.Sprintf("request %d of the burst", i), ex)
-			if ex.Status == http.StatusOK {
-				ginkgo.Fail(fmt.Sprintf("no request was refused after %d requests (limits.max_rate_requests)\n\n%s", i, ex.Transcript()))
-			}
-			c.expect(row, f, ex, message(row))
-			return
-		}
-	}
+	c.expect(row, f, c.env.Burst(req, c.cfg.Limits.MaxRateRequests, "limits.max_rate_requests"), message(row))
 }
 
 // abandonedRequests closes several connections right after sending a

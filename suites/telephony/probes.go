@@ -247,17 +247,7 @@ func oversizedUpload(t *tel, row catalog.Row, _ variant) {
 func requestBurst(t *tel, row catalog.Row, _ variant) {
 	t.env.Need("tokens.rate_limit", t.cfg.Tokens.RateLimit.Set())
 	req := t.request("GET", t.cfg.Paths.Client, t.cfg.Tokens.RateLimit, t.vars(), "")
-	for i := 1; i <= t.cfg.Limits.MaxRateRequests; i++ {
-		ex := t.env.Client.Do(req)
-		if ex.Err != nil || ex.Status != http.StatusOK || i == t.cfg.Limits.MaxRateRequests {
-			t.env.Attach(fmt.Sprintf("request %d of the burst", i), ex)
-			if ex.Status == http.StatusOK {
-				ginkgo.Fail(fmt.Sprintf("no request was refused after %d requests (limits.max_rate_requests)\n\n%s", i, ex.Transcript()))
-			}
-			t.expect(row, ex)
-			return
-		}
-	}
+	t.expect(row, t.env.Burst(req, t.cfg.Limits.MaxRateRequests, "limits.max_rate_requests"))
 }
 
 // createToLimit creates extensions until the target refuses one, removing

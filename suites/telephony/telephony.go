@@ -25,23 +25,13 @@ import (
 // API is the suite's name in reports and labels.
 const API = "telephony"
 
-// Setup loads the configuration from src and returns the suite's cases; it is
-// what suite.Main calls.
-func Setup(env *suite.Env, src target.Source) ([]suite.Case, error) {
-	cfg, err := target.LoadTelephony(src, env.Client.Redactor())
-	if err != nil {
-		return nil, err
-	}
-	return Cases(env, cfg)
-}
+// Setup loads the configuration and returns the suite's cases: what
+// suite.Standalone calls.
+var Setup = suite.SetupWith(target.LoadTelephony, Cases)
 
 // Register adds the suite's specs to a Ginkgo tree you run yourself.
 func Register(env *suite.Env, cfg *target.Telephony) bool {
-	cases, err := Cases(env, cfg)
-	if err != nil {
-		panic(err) // a broken catalog is a build defect, caught by this package's tests
-	}
-	return suite.Register(env, cases)
+	return suite.RegisterWith(env, cfg, Cases)
 }
 
 // Cases pairs every catalog row with its probes.
