@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/junit"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
@@ -240,5 +242,22 @@ func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	strict := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path, "--require-all")
 	if strict.Exit == 0 || strict.Report.Skipped != 0 || strict.Report.Failures != lenient.Report.Skipped {
 		t.Fatalf("--require-all should turn every skip into a failure: exit %d %+v", strict.Exit, strict.Report)
+	}
+}
+
+// The ginkgo CLI in parallel mode: specs spread over processes, one report.
+func TestTelephonyRunsInParallelUnderTheGinkgoCLI(t *testing.T) {
+	srv := httptest.NewServer(reftel.New(reftel.DefaultSeed()))
+	defer srv.Close()
+	reports := t.TempDir()
+	cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=3", "--no-color", "../../suites/telephony", "--",
+		"--target="+srv.URL, "--reports="+reports)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ginkgo -p: %v\n%s", err, tail(string(out)))
+	}
+	s, err := junit.Read(filepath.Join(reports, "telephony.xml"))
+	if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
+		t.Fatalf("want one merged report with every spec passed: %+v %v", s, err)
 	}
 }

@@ -26,7 +26,10 @@ type Case struct {
 	Probe   string   // how the row is provoked, from the catalog
 	Variant string   // a further split: a format, a resource; "" for none
 	Labels  []string // besides the API, the row's id and its HTTP code
-	Run     func(*Env)
+	// Serial keeps the spec from running beside others under ginkgo -p: it
+	// holds state the whole client shares (a resource limit, a pending archive).
+	Serial bool
+	Run    func(*Env)
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -70,10 +73,14 @@ func Label(s string) string { return nonLabel.ReplaceAllString(s, "-") }
 func Register(env *Env, cases []Case) bool {
 	return ginkgo.Describe(env.API, ginkgo.Label(env.API), func() {
 		for _, c := range cases {
-			ginkgo.It(c.Name(), ginkgo.Label(c.AllLabels()...), func() {
+			decorators := []any{ginkgo.Label(c.AllLabels()...)}
+			if c.Serial {
+				decorators = append(decorators, ginkgo.Serial)
+			}
+			ginkgo.It(c.Name(), append(decorators, func() {
 				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
 				c.Run(env)
-			})
+			})...)
 		}
 	})
 }

@@ -19,6 +19,8 @@ type probe struct {
 	run func(t *tel, row catalog.Row, v variant)
 	// each splits the probe into one spec per configured item; nil for one spec.
 	each func(cfg *target.Telephony) []variant
+	// serial: the probe holds state the whole client shares.
+	serial bool
 }
 
 type variant struct {
@@ -86,7 +88,7 @@ var probes = map[string]probe{
 	"oversized request body":          {run: oversizedBody},
 	"oversized upload":                {run: oversizedUpload},
 	"request burst":                   {run: requestBurst},
-	"extensions created to the limit": {run: createToLimit},
+	"extensions created to the limit": {run: createToLimit, serial: true},
 	"required argument missing": {run: func(t *tel, row catalog.Row, _ variant) {
 		t.expect(row, t.createExtension(t.body(t.cfg.Bodies.ExtensionMissingName, map[string]string{"name": uniqueName()})))
 	}},
@@ -120,7 +122,7 @@ var probes = map[string]probe{
 		t.env.Need("archive.too_large", t.cfg.Archive.TooLarge.Set())
 		t.expect(row, t.requestArchive(t.cfg.Archive.TooLarge))
 	}},
-	"second archive request": {run: func(t *tel, row catalog.Row, _ variant) {
+	"second archive request": {serial: true, run: func(t *tel, row catalog.Row, _ variant) {
 		t.env.Need("archive.requestable", t.cfg.Archive.Requestable.Set())
 		t.env.Setup("request an archive", t.requestArchive(t.cfg.Archive.Requestable), http.StatusCreated)
 		t.expect(row, t.requestArchive(t.cfg.Archive.Requestable))

@@ -61,7 +61,7 @@ func Cases(env *suite.Env, cfg *target.Telephony) ([]suite.Case, error) {
 			}
 			for _, v := range p.variants(cfg) {
 				row, run, variant := row, p.run, v
-				cases = append(cases, suite.Case{Row: row, Probe: name, Variant: variant.name, Labels: labels,
+				cases = append(cases, suite.Case{Row: row, Probe: name, Variant: variant.name, Labels: labels, Serial: p.serial,
 					Run: func(*suite.Env) { run(t, row, variant) }})
 			}
 		}
