@@ -1,11 +1,14 @@
 package runner
 
 import (
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -223,5 +226,41 @@ func BenchmarkDo(b *testing.B) {
 		if ex := c.Do(authed("/x")); ex.Err != nil {
 			b.Fatal(ex.Err)
 		}
+	}
+}
+
+func TestTLSNeedsTrustOrInsecure(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	if ex := client(t, srv.URL, Options{}).Do(authed("/x")); ex.Err == nil {
+		t.Fatal("an untrusted certificate was accepted")
+	}
+	pemFile := filepath.Join(t.TempDir(), "ca.pem")
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(pemFile, block, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ex := client(t, srv.URL, Options{CAFile: pemFile}).Do(authed("/x")); ex.Err != nil || ex.Status != 200 {
+		t.Fatalf("with --ca-file: %d %v", ex.Status, ex.Err)
+	}
+	if ex := client(t, srv.URL, Options{Insecure: true}).Do(authed("/x")); ex.Err != nil || ex.Status != 200 {
+		t.Fatalf("with --insecure: %d %v", ex.Status, ex.Err)
+	}
+	if _, err := New(Options{Target: srv.URL, CAFile: filepath.Join(t.TempDir(), "missing.pem")}); err == nil {
+		t.Fatal("a missing CA file was accepted")
+	}
+}
+
+func TestAbandonClosesBeforeReadingTheAnswer(t *testing.T) {
+	var served atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		_, _ = w.Write([]byte("answer nobody reads"))
+	})
+	if err := client(t, srv.URL, Options{}).Abandon(authed("/x")); err != nil {
+		t.Fatal(err)
+	}
+	if served.Load() != 1 {
+		t.Fatalf("the server handled %d abandoned requests, want 1 before Abandon returns", served.Load())
 	}
 }
