@@ -150,14 +150,7 @@ func (c *Content) validate() error {
 			errs = append(errs, fmt.Errorf("not_found[%d]: object and id are required", i))
 		}
 	}
-	for i, r := range c.Resources {
-		if err := checkPath(fmt.Sprintf("resources[%d].path", i), r.Path); err != nil {
-			errs = append(errs, err)
-		}
-		if r.Method == "" {
-			errs = append(errs, fmt.Errorf("resources[%d].method: required", i))
-		}
-	}
+	errs = append(errs, checkResources(c.Resources)...)
 	if c.FaultPath != "" {
 		if err := checkPath("fault_path", c.FaultPath); err != nil {
 			errs = append(errs, err)

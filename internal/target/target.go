@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -25,7 +25,6 @@ import (
 // committed without the secret.
 type Secret struct {
 	Value string
-	Ref   string // the environment variable it came from, if any
 }
 
 var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
@@ -40,7 +39,7 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 		if !ok || v == "" {
 			return fmt.Errorf("line %d: environment variable %s is not set", n.Line, m[1])
 		}
-		*s = Secret{Value: v, Ref: m[1]}
+		*s = Secret{Value: v}
 		return nil
 	}
 	*s = Secret{Value: n.Value}
@@ -59,7 +58,7 @@ type Source struct {
 
 // FileSource is a configuration file on disk.
 func FileSource(p string) Source {
-	return Source{Name: p, Dir: os.DirFS(path.Dir(p)), File: path.Base(p)}
+	return Source{Name: p, Dir: os.DirFS(filepath.Dir(p)), File: filepath.Base(p)}
 }
 
 // decode reads a source strictly into v: unknown keys, duplicate keys and
@@ -103,6 +102,20 @@ func checkPath(key, p string) error {
 		return fmt.Errorf("%s: %q must be a path starting with a single /, relative to the target", key, p)
 	}
 	return nil
+}
+
+// checkResources checks the 405 list: each a path on the target and a method.
+func checkResources(resources []Resource) []error {
+	var errs []error
+	for i, r := range resources {
+		if err := checkPath(fmt.Sprintf("resources[%d].path", i), r.Path); err != nil {
+			errs = append(errs, err)
+		}
+		if r.Method == "" {
+			errs = append(errs, fmt.Errorf("resources[%d].method: required", i))
+		}
+	}
+	return errs
 }
 
 // redact registers every set secret of a labelled list with the redactor.

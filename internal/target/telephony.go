@@ -191,14 +191,7 @@ func (c *Telephony) validate() error {
 			errs = append(errs, err)
 		}
 	}
-	for i, r := range c.Resources {
-		if err := checkPath(fmt.Sprintf("resources[%d].path", i), r.Path); err != nil {
-			errs = append(errs, err)
-		}
-		if r.Method == "" {
-			errs = append(errs, fmt.Errorf("resources[%d].method: required", i))
-		}
-	}
+	errs = append(errs, checkResources(c.Resources)...)
 	for key, f := range map[string]string{"upload.file": c.Upload.File, "upload.wrong_file": c.Upload.WrongFile} {
 		if f == "" {
 			continue

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 
@@ -151,5 +150,3 @@ func (c *con) clientIP() []string {
 	}
 	return []string{"IP", c.cfg.ClientIP}
 }
-
-func joinAllowed(values []string) string { return strings.Join(values, ", ") }

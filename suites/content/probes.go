@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 
@@ -103,7 +104,7 @@ var probes = map[string]probe{
 		q.Set(c.cfg.Fields.Name, c.cfg.Fields.Invalid)
 		ex := c.env.Send(c.request("GET", c.cfg.Paths.Model, c.cfg.ModelID, c.cfg.Keys.Valid, q, f))
 		c.expect(row, f, ex, message(row, "parameterName", c.cfg.Fields.Name, "value", c.cfg.Fields.Invalid,
-			"allowedValues", joinAllowed(c.cfg.Fields.Allowed)))
+			"allowedValues", strings.Join(c.cfg.Fields.Allowed, ", ")))
 	}},
 	"geo_id not an integer": {run: func(c *con, row catalog.Row, _ item, f format) {
 		ex := c.env.Send(c.request("GET", c.cfg.Paths.Model, c.cfg.ModelID, c.cfg.Keys.Valid, url.Values{"geo_id": {"apiconform"}}, f))

@@ -89,12 +89,11 @@ type Server struct {
 	nextID  int
 	window  map[string]int // requests in the current minute, by token
 	minute  int64
-	now     func() time.Time
 }
 
 // New builds a server holding the seed's tokens and two clients.
 func New(seed Seed) *Server {
-	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, window: map[string]int{}, now: time.Now}
+	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, window: map[string]int{}}
 	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
 	for _, e := range []*extension{
 		{ID: "5001", Name: "reception", Type: "phone"},
@@ -228,7 +227,7 @@ func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
 		return Token{}, fail(http.StatusForbidden, "user_blocked", "the user or its client is blocked")
 	}
 	if tok.RatePerMin > 0 {
-		if m := s.now().Unix() / 60; m != s.minute {
+		if m := time.Now().Unix() / 60; m != s.minute {
 			s.minute, s.window = m, map[string]int{}
 		}
 		s.window[raw]++
