@@ -7,6 +7,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -19,6 +20,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Defaults for Options, documented in the README.
@@ -36,9 +39,17 @@ type Options struct {
 	CAFile   string        // PEM bundle trusted in addition to nothing else
 	Insecure bool          // skip TLS verification
 	Redactor *Redactor
-	// Deadline bounds the whole run: once passed, every request fails at once.
+	// Deadline bounds the whole run: once passed, every request fails at once,
+	// except removals of what the run created, which have CleanupGrace more.
 	Deadline time.Time
+	// Rate paces every request, in requests a second; 0 does not pace.
+	Rate float64
 }
+
+// CleanupGrace is how long past the run's deadline the removal of what the
+// run created may still go on, so a run that ran out of time leaves
+// nothing behind it could have removed.
+const CleanupGrace = 30 * time.Second
 
 // Client sends requests to one target.
 type Client struct {
@@ -48,6 +59,7 @@ type Client struct {
 	maxBody  int64
 	redactor *Redactor
 	deadline time.Time
+	pace     *rate.Limiter
 }
 
 // New checks the options and builds a Client.
@@ -102,8 +114,20 @@ func New(o Options) (*Client, error) {
 		maxBody:  o.MaxBody,
 		redactor: o.Redactor,
 		deadline: o.Deadline,
+		pace:     pacer(o.Rate),
 	}, nil
 }
+
+func pacer(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), 1)
+}
+
+// Pace sets the pace of every request from now on, in requests a second;
+// 0 or less stops pacing. Call it before the first request.
+func (c *Client) Pace(perSecond float64) { c.pace = pacer(perSecond) }
 
 // Base returns the target's base URL.
 func (c *Client) Base() string { return c.base.String() }
@@ -126,18 +150,23 @@ type Request struct {
 	Stream *Stream
 	// Timeout overrides the client's per-request timeout when shorter.
 	Timeout time.Duration
+	// Cleanup marks the removal of something the run created: it may go on
+	// for CleanupGrace past the run's deadline.
+	Cleanup bool
 }
 
-// Stream is a request body of Size bytes: Prefix, then Fill repeated.
+// Stream is a request body of Size bytes: Prefix, then Fill repeated, then
+// Suffix.
 type Stream struct {
 	Prefix []byte
 	Fill   byte
 	Size   int64
+	Suffix []byte
 }
 
 func (s *Stream) reader() io.Reader {
-	rest := s.Size - int64(len(s.Prefix))
-	return io.MultiReader(strings.NewReader(string(s.Prefix)), io.LimitReader(repeat(s.Fill), rest))
+	rest := s.Size - int64(len(s.Prefix)) - int64(len(s.Suffix))
+	return io.MultiReader(bytes.NewReader(s.Prefix), io.LimitReader(repeat(s.Fill), rest), bytes.NewReader(s.Suffix))
 }
 
 type repeat byte
@@ -172,14 +201,18 @@ func (c *Client) Do(req Request) *Exchange {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if !c.deadline.IsZero() {
-		if time.Now().After(c.deadline) {
+	if deadline := c.deadlineFor(req); !deadline.IsZero() {
+		if time.Now().After(deadline) {
 			ex.Err = fmt.Errorf("%w (--run-timeout): request not sent", ErrRunDeadline)
 			return ex
 		}
 		var cancelRun context.CancelFunc
-		ctx, cancelRun = context.WithDeadline(ctx, c.deadline)
+		ctx, cancelRun = context.WithDeadline(ctx, deadline)
 		defer cancelRun()
+	}
+	if err := c.wait(ctx); err != nil {
+		ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by --rate: %v", ErrRunDeadline, err)
+		return ex
 	}
 	var body io.Reader
 	switch {
@@ -252,6 +285,9 @@ func (c *Client) Abandon(req Request) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
+	if err := c.wait(ctx); err != nil {
+		return fmt.Errorf("abandon %s: paced by --rate: %w", target, err)
+	}
 	transport := c.http.Transport.(*http.Transport)
 	addr := hr.URL.Host
 	if hr.URL.Port() == "" {
@@ -288,6 +324,21 @@ func (c *Client) Abandon(req Request) error {
 		}
 	}
 	return nil
+}
+
+func (c *Client) deadlineFor(req Request) time.Time {
+	if req.Cleanup && !c.deadline.IsZero() {
+		return c.deadline.Add(CleanupGrace)
+	}
+	return c.deadline
+}
+
+// wait holds a request back until the pace allows it.
+func (c *Client) wait(ctx context.Context) error {
+	if c.pace == nil {
+		return nil
+	}
+	return c.pace.Wait(ctx)
 }
 
 func (c *Client) explain(ctx context.Context, err error, timeout time.Duration) error {

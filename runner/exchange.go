@@ -42,7 +42,8 @@ func (e *Exchange) Transcript() string {
 	writeHeaders(&b, "> ", e.RequestHeader)
 	switch {
 	case e.Request.Stream != nil:
-		fmt.Fprintf(&b, ">\n> [%d bytes streamed: %d-byte prefix, then 0x%02x repeated]\n", e.Request.Stream.Size, len(e.Request.Stream.Prefix), e.Request.Stream.Fill)
+		s := e.Request.Stream
+		fmt.Fprintf(&b, ">\n> [%d bytes streamed: %d-byte prefix, then 0x%02x repeated, then a %d-byte suffix]\n", s.Size, len(s.Prefix), s.Fill, len(s.Suffix))
 	case len(e.Request.Body) > 0:
 		b.WriteString(">\n")
 		writeBody(&b, "> ", e.Request.Body)
@@ -97,11 +98,11 @@ func writeBody(b *strings.Builder, prefix string, body []byte) {
 func (e *Exchange) Curl() string {
 	var b strings.Builder
 	if s := e.Request.Stream; s != nil {
-		fmt.Fprintf(&b, "{ printf '%s'; head -c %d /dev/zero", printfEscape(s.Prefix), s.Size-int64(len(s.Prefix)))
+		fmt.Fprintf(&b, "{ printf '%s'; head -c %d /dev/zero", printfEscape(s.Prefix), s.Size-int64(len(s.Prefix))-int64(len(s.Suffix)))
 		if s.Fill != 0 {
 			fmt.Fprintf(&b, " | tr '\\0' '\\%03o'", s.Fill)
 		}
-		b.WriteString("; } | ")
+		fmt.Fprintf(&b, "; printf '%s'; } | ", printfEscape(s.Suffix))
 	}
 	fmt.Fprintf(&b, "curl -sS -i -X %s %s", e.Method, shellQuote(e.URL))
 	keys := make([]string, 0, len(e.RequestHeader))

@@ -152,7 +152,17 @@ func contentMutants(t *testing.T) []mutant {
 		mutate("another message", func(req requestInfo, r *response) {
 			setMessages(req, r, []string{"Something went wrong"})
 		})
-		if strings.Contains(row.Message, "{") {
+		switch {
+		case row.ID == "con.422.not-supported":
+			// The page leaves this row's values open (docs/decisions.md):
+			// any non-empty value conforms, an empty one does not.
+			mutate("a placeholder's value emptied", func(req requestInfo, r *response) {
+				msgs, _ := envelope(req, r)
+				m := pattern.FindStringSubmatchIndex(msgs[0])
+				msgs[0] = msgs[0][:m[2]] + msgs[0][m[3]:]
+				setMessages(req, r, msgs)
+			})
+		case strings.Contains(row.Message, "{"):
 			mutate("a placeholder's value changed", func(req requestInfo, r *response) {
 				msgs, _ := envelope(req, r)
 				m := pattern.FindStringSubmatchIndex(msgs[0])

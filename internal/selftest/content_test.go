@@ -66,7 +66,7 @@ func TestContentSecretsStayOutOfReportsAndOutput(t *testing.T) {
 	if r.Exit != 0 {
 		t.Fatalf("exit %d\n%s", r.Exit, tail(r.Output))
 	}
-	if !strings.Contains(r.Output, "[redacted:keys.valid]") {
+	if !strings.Contains(r.Output, "[redacted:credentials.valid]") {
 		t.Fatalf("the verbose output shows no redacted exchange: the check would prove nothing\n%s", tail(r.Output))
 	}
 	assertNoSecret(t, r, contentSecrets)

@@ -141,7 +141,7 @@ func assertNoSecret(t *testing.T, r run, secrets map[string]string) {
 	for where, text := range texts {
 		for role, secret := range secrets {
 			if strings.Contains(text, secret) {
-				t.Errorf("secret tokens.%s appears in %s", role, where)
+				t.Errorf("secret credentials.%s appears in %s", role, where)
 			}
 		}
 	}
@@ -154,7 +154,7 @@ func TestTelephonySecretsStayOutOfReportsAndOutput(t *testing.T) {
 	if r.Exit != 0 {
 		t.Fatalf("exit %d\n%s", r.Exit, tail(r.Output))
 	}
-	if !strings.Contains(r.Output, "[redacted:tokens.valid]") {
+	if !strings.Contains(r.Output, "[redacted:credentials.valid]") {
 		t.Fatalf("the verbose output shows no redacted exchange: the check would prove nothing\n%s", tail(r.Output))
 	}
 	assertNoSecret(t, r, telephonySecrets)
@@ -225,7 +225,7 @@ func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
 
 func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "telephony.yaml")
-	cfg := "tokens:\n  valid: tel-admin-token\nids:\n  client: '1001'\n"
+	cfg := "credentials:\n  valid: tel-admin-token\nvars:\n  client: '1001'\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

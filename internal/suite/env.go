@@ -8,6 +8,7 @@ import (
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -18,26 +19,36 @@ type Env struct {
 	Client     *runner.Client
 	Reading    check.Reading
 	RequireAll bool
+	// Rate, when positive, paces the run in requests a second (--rate),
+	// over the configuration's rate.
+	Rate       float64
+	paced      float64
+	Deployment *target.Deployment
 	// Observe is applied to every exchange of the run, whatever spec sent
 	// it (the content API's rule that any 5xx carries the envelope).
 	Observe func(*runner.Exchange) []check.Problem
+	// Throttled tells an answer that refuses a request for the rate limit.
+	Throttled func(*runner.Exchange) bool
+	// check judges an answer against a spec's row.
+	check func(*Spec, *runner.Exchange, Sent) []check.Problem
 }
 
-// Send performs a request, attaches the exchange to the spec's report, and
-// applies Observe.
-func (e *Env) Send(req runner.Request) *runner.Exchange {
-	ginkgo.GinkgoHelper()
-	ex := e.Client.Do(req)
-	e.Attach("exchange", ex)
-	if e.Observe != nil {
-		if p := e.Observe(ex); len(p) > 0 {
-			ginkgo.Fail(failure("an answer seen during this spec breaks a rule that holds for every answer", ex, p))
-		}
+// pace sets the client's pace: --rate, else the configuration's, shared
+// evenly by the processes of a parallel run so together they keep to it.
+func (e *Env) pace(configured float64) {
+	r := configured
+	if e.Rate > 0 {
+		r = e.Rate
 	}
-	return ex
+	if r <= 0 {
+		return
+	}
+	e.paced = r
+	cfg, _ := ginkgo.GinkgoConfiguration()
+	e.Client.Pace(r / float64(max(1, cfg.ParallelTotal)))
 }
 
-// Attach adds an exchange sent without Send to the spec's report.
+// Attach adds an exchange to the spec's report.
 func (e *Env) Attach(name string, ex *runner.Exchange) {
 	ginkgo.AddReportEntry(name, ex.Transcript()+"\n$ "+ex.Curl(), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 }
@@ -47,7 +58,7 @@ func (e *Env) Attach(name string, ex *runner.Exchange) {
 func (e *Env) Verify(ex *runner.Exchange, problems []check.Problem) {
 	ginkgo.GinkgoHelper()
 	if len(problems) > 0 {
-		ginkgo.Fail(failure("the answer does not conform", ex, problems))
+		ginkgo.Fail(e.failure("the answer does not conform", ex, problems))
 	}
 }
 
@@ -58,9 +69,9 @@ func (e *Env) Setup(what string, ex *runner.Exchange, codes ...int) {
 	ginkgo.GinkgoHelper()
 	switch {
 	case ex.Err != nil:
-		ginkgo.Fail(failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
+		ginkgo.Fail(e.failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
 	case !slices.Contains(codes, ex.Status):
-		ginkgo.Fail(failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
+		ginkgo.Fail(e.failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
 	}
 }
 
@@ -77,39 +88,7 @@ func (e *Env) Need(key string, set bool) {
 	ginkgo.Skip(fmt.Sprintf("configuration key %s is not set: this condition cannot be provoked without it", key))
 }
 
-// Burst sends req again and again until the target refuses it (any answer
-// but 200, or none) or max requests were sent, and returns the refusal. Only
-// the last exchange is attached to the report; a burst never refused fails
-// the spec, naming maxKey, the configuration key that bounds it.
-func (e *Env) Burst(req runner.Request, max int, maxKey string) *runner.Exchange {
-	ginkgo.GinkgoHelper()
-	for i := 1; ; i++ {
-		ex := e.Client.Do(req)
-		if ex.Err != nil || ex.Status != 200 || i >= max {
-			e.Attach(fmt.Sprintf("request %d of the burst", i), ex)
-			if ex.Err == nil && ex.Status == 200 {
-				ginkgo.Fail(failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
-			}
-			return ex
-		}
-	}
-}
-
-// Cleanup registers a request that removes something the spec created. It
-// runs after the spec, also when the spec fails, last created first
-// removed; a removal that does not answer one of codes fails the spec.
-func (e *Env) Cleanup(what string, req runner.Request, codes ...int) {
-	ginkgo.GinkgoHelper()
-	ginkgo.DeferCleanup(func() {
-		ex := e.Client.Do(req)
-		e.Attach("cleanup", ex)
-		if ex.Err != nil || !slices.Contains(codes, ex.Status) {
-			ginkgo.Fail(failure(fmt.Sprintf("cleanup: could not remove %s (want HTTP %v, got %d %v); remove it by hand", what, codes, ex.Status, ex.Err), ex, nil))
-		}
-	})
-}
-
-func failure(headline string, ex *runner.Exchange, problems []check.Problem) string {
+func (e *Env) failure(headline string, ex *runner.Exchange, problems []check.Problem) string {
 	var b strings.Builder
 	b.WriteString(headline)
 	for _, p := range problems {

@@ -30,6 +30,7 @@ type Options struct {
 	Insecure   bool
 	Reading    string
 	RequireAll bool
+	Rate       float64
 }
 
 // RegisterFlags declares the options on fs; call it at package level in a
@@ -46,6 +47,7 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	fs.StringVar(&o.CAFile, "ca-file", "", "PEM file of CA certificates to trust for an https target")
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the target's TLS certificate (announced in the output and the report)")
 	fs.StringVar(&o.Reading, "reading", string(check.Strict), "how to read the points the pages leave open: strict or lenient (docs/decisions.md)")
+	fs.Float64Var(&o.Rate, "rate", 0, "pace every request of the run to this many a second, shared by all processes (default: the configuration's rate, else unpaced)")
 	fs.BoolVar(&o.RequireAll, "require-all", false, "fail, instead of skip, every spec the configuration cannot drive (for release gates)")
 	return o
 }
@@ -81,6 +83,9 @@ func (o *Options) validate() (check.Reading, error) {
 	reading, err := check.ParseReading(o.Reading)
 	if err != nil {
 		return "", fmt.Errorf("--reading: %w", err)
+	}
+	if o.Rate < 0 {
+		return "", fmt.Errorf("--rate: must not be negative")
 	}
 	if o.Timeout <= 0 || o.RunTimeout <= 0 || o.MaxBody <= 0 {
 		return "", fmt.Errorf("--timeout, --run-timeout and --max-body must be positive")

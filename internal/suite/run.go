@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
@@ -29,7 +31,9 @@ type Case struct {
 	// Serial keeps the spec from running beside others under ginkgo -p: it
 	// holds state the whole client shares (a resource limit, a pending archive).
 	Serial bool
-	Run    func(*Env)
+	Run    func(*Spec)
+	item   Item
+	vary   Variant
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -79,36 +83,164 @@ func Register(env *Env, cases []Case) bool {
 			}
 			ginkgo.It(c.Name(), append(decorators, func() {
 				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
-				c.Run(env)
+				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}}
+				ginkgo.DeferCleanup(s.tracker.drain, s)
+				c.Run(s)
 			})...)
 		}
 	})
+}
+
+// Probe is how a catalog row is provoked. Most probes are data: one step,
+// sent and checked against the row, or one spec per configured item; a
+// probe that needs several requests is a small function.
+type Probe struct {
+	Step   string        // the step a one-request probe sends
+	Run    func(*Spec)   // a probe of several requests
+	Items  func() []Item // split into one spec per configured item
+	Serial bool          // holds state the whole client shares
+}
+
+// Item is one configured request a probe is split by (a resource and a
+// method it does not support, an object that does not exist).
+type Item struct {
+	Name string
+	Key  string // its configuration key, for messages
+	Step target.Step
+}
+
+// Variant is a way every probe of an API runs (the content API's formats).
+type Variant struct {
+	Name   string
+	Labels []string
+	Apply  func(*runner.Request) // changes every request the spec sends
+	Kind   string                // what the API's check needs to know of it
+}
+
+// Plan is one API's suite for one deployment: its probes by the names the
+// catalog uses, how its answers are judged, and its variants.
+type Plan struct {
+	API        string
+	Deployment *target.Deployment
+	Probes     map[string]Probe
+	Variants   []Variant // none: one spec per probe
+	// Labels gives a row's own labels besides its id and code.
+	Labels    func(catalog.Row) []string
+	Check     func(*Spec, *runner.Exchange, Sent) []check.Problem
+	Throttled func(*runner.Exchange) bool
+	Observe   func(*runner.Exchange) []check.Problem
+}
+
+// Cases pairs every catalog row with its probes, each split by its items
+// and the plan's variants, and wires the plan into env.
+func Cases(env *Env, p Plan) ([]Case, error) {
+	cat, err := catalog.Load(p.API)
+	if err != nil {
+		return nil, err
+	}
+	rows := map[string]bool{}
+	for _, row := range cat.Rows {
+		rows[row.ID] = true
+	}
+	for _, id := range p.Deployment.RowScoped() {
+		if !rows[id] {
+			return nil, fmt.Errorf("config: requests.%s/…: %s is not a row of the %s catalog (docs/specs.md lists them)", id, id, p.API)
+		}
+	}
+	env.Deployment, env.check, env.Throttled, env.Observe = p.Deployment, p.Check, p.Throttled, p.Observe
+	variants := p.Variants
+	if len(variants) == 0 {
+		variants = []Variant{{}}
+	}
+	var cases []Case
+	for _, row := range cat.Rows {
+		var labels []string
+		if p.Labels != nil {
+			labels = p.Labels(row)
+		}
+		for _, name := range row.Probes {
+			probe, ok := p.Probes[name]
+			if !ok {
+				return nil, fmt.Errorf("catalog %s: row %s names probe %q, which suites/%s does not define", p.API, row.ID, name, p.API)
+			}
+			items := []Item{{}}
+			if probe.Items != nil {
+				items = probe.Items()
+			}
+			for _, it := range items {
+				for _, v := range variants {
+					c := Case{Row: row, Probe: name, Labels: append(slices.Clone(labels), v.Labels...), Serial: probe.Serial,
+						Run: probe.run(), item: it, vary: v}
+					switch {
+					case it.Name != "" && v.Name != "":
+						c.Probe, c.Variant = name+" "+it.Name, v.Name
+					case it.Name != "":
+						c.Variant = it.Name
+					default:
+						c.Variant = v.Name
+					}
+					cases = append(cases, c)
+				}
+			}
+		}
+	}
+	return cases, nil
+}
+
+// run is what the probe does: its function, or its data.
+func (p Probe) run() func(*Spec) {
+	switch {
+	case p.Run != nil:
+		return p.Run
+	case p.Step != "":
+		step := p.Step
+		return func(s *Spec) {
+			sent := s.Request(step)
+			s.Expect(s.Send(sent), sent)
+		}
+	default:
+		return func(s *Spec) {
+			sent := s.Build(s.Item.Step, s.Item.Key)
+			s.Expect(s.Send(sent), sent)
+		}
+	}
 }
 
 // Setup loads an API's configuration and returns its cases.
 type Setup func(env *Env, src target.Source) ([]Case, error)
 
 // SetupWith makes an API's Setup from its configuration loader and its
-// case builder.
-func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), cases func(*Env, *C) ([]Case, error)) Setup {
+// plan.
+func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), plan func(*Env, *C) (Plan, error)) Setup {
 	return func(env *Env, src target.Source) ([]Case, error) {
 		cfg, err := load(src, env.Client.Redactor())
 		if err != nil {
 			return nil, err
 		}
-		return cases(env, cfg)
+		p, err := plan(env, cfg)
+		if err != nil {
+			return nil, err
+		}
+		env.pace(p.Deployment.Rate)
+		return Cases(env, p)
 	}
 }
 
 // RegisterWith adds an API's specs, built from a loaded configuration, to a
-// Ginkgo tree the caller runs. It panics on a broken catalog: that is a
-// build defect, which the catalog's own tests catch first.
-func RegisterWith[C any](env *Env, cfg *C, cases func(*Env, *C) ([]Case, error)) bool {
-	built, err := cases(env, cfg)
+// Ginkgo tree the caller runs. It panics on a broken catalog or a
+// configuration that names rows the catalog lacks: the caller loaded the
+// configuration, and should stop before the tree is built.
+func RegisterWith[C any](env *Env, cfg *C, plan func(*Env, *C) (Plan, error)) bool {
+	p, err := plan(env, cfg)
 	if err != nil {
 		panic(err)
 	}
-	return Register(env, built)
+	env.pace(p.Deployment.Rate)
+	cases, err := Cases(env, p)
+	if err != nil {
+		panic(err)
+	}
+	return Register(env, cases)
 }
 
 // Exit codes of a run, documented in the README.
@@ -140,6 +272,7 @@ func Standalone(api string, o *Options, setup Setup) {
 		s.Properties = map[string]string{
 			"target": env.Client.Base(), "config": src.Name, "reading": string(env.Reading),
 			"require-all": strconv.FormatBool(env.RequireAll), "insecure": strconv.FormatBool(o.Insecure),
+			"rate": strconv.FormatFloat(env.paced, 'g', -1, 64),
 		}
 		ran := r.SpecReports.CountWithState(types.SpecStatePassed | types.SpecStateFailureStates)
 		if ran == 0 {
@@ -169,7 +302,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
 	}
-	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll}
+	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate}
 	cases, err := setup(env, src)
 	if err != nil {
 		return nil, src, nil, err

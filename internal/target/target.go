@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,8 +17,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/confsuite/apiconform/runner"
 )
 
 // Secret is a credential. In a file it is written either as the value or as
@@ -46,14 +45,31 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// check refuses a secret that cannot be sent or redacted safely: a short
+// one would redact parts of every URL, and a line break or control byte
+// cannot travel in a header.
+func (s Secret) check() error {
+	if len(s.Value) < 8 {
+		return errors.New("shorter than 8 characters: it would be redacted out of every text that happens to contain it")
+	}
+	for _, c := range []byte(s.Value) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return fmt.Errorf("contains the control byte 0x%02x, which cannot be sent in a header", c)
+		}
+	}
+	return nil
+}
+
 // Set reports whether the secret has a value.
 func (s Secret) Set() bool { return s.Value != "" }
 
-// Source is a configuration file and the folder its relative paths start from.
+// Source is a configuration file and the folder its relative paths start
+// from; Raw, when set, is the file's content.
 type Source struct {
 	Name string // as the user gave it, for messages
 	Dir  fs.FS
 	File string
+	Raw  []byte
 }
 
 // FileSource is a configuration file on disk.
@@ -64,13 +80,16 @@ func FileSource(p string) Source {
 // decode reads a source strictly into v: unknown keys, duplicate keys and
 // wrong types are errors that name the key's line.
 func decode(src Source, v any) error {
-	raw, err := fs.ReadFile(src.Dir, src.File)
-	if err != nil {
-		return fmt.Errorf("config %s: %w", src.Name, err)
+	raw := src.Raw
+	if raw == nil {
+		var err error
+		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
+			return fmt.Errorf("config %s: %w", src.Name, err)
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config %s: %w", src.Name, err)
 	}
 	return nil
@@ -91,7 +110,7 @@ func Fill(template string, vars map[string]string) (string, error) {
 	return out, errors.Join(errs...)
 }
 
-var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+var placeholder = regexp.MustCompile(`\{[a-z][a-z0-9_]*\}`)
 
 // checkPath refuses a configured path that would leave the target.
 func checkPath(key, p string) error {
@@ -102,25 +121,4 @@ func checkPath(key, p string) error {
 		return fmt.Errorf("%s: %q must be a path starting with a single /, relative to the target", key, p)
 	}
 	return nil
-}
-
-// checkResources checks the 405 list: each a path on the target and a method.
-func checkResources(resources []Resource) []error {
-	var errs []error
-	for i, r := range resources {
-		if err := checkPath(fmt.Sprintf("resources[%d].path", i), r.Path); err != nil {
-			errs = append(errs, err)
-		}
-		if r.Method == "" {
-			errs = append(errs, fmt.Errorf("resources[%d].method: required", i))
-		}
-	}
-	return errs
-}
-
-// redact registers every set secret of a labelled list with the redactor.
-func redact(r *runner.Redactor, secrets map[string]Secret) {
-	for label, s := range secrets {
-		r.Add(label, s.Value)
-	}
 }

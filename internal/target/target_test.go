@@ -19,15 +19,20 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 		name, yaml, want string
 		content          bool
 	}{
-		{"unknown key", "tokens:\n  valid: x\n  vaild: y\nids: {client: '1'}\n", "vaild", false},
-		{"duplicate key", "tokens:\n  valid: x\n  valid: y\nids: {client: '1'}\n", "valid", false},
-		{"wrong type", "tokens: {valid: x}\nids: {client: '1'}\nlimits: {max_created: many}\n", "many", false},
-		{"missing required", "ids: {client: '1'}\n", "tokens.valid", false},
-		{"unset variable", "tokens: {valid: '${APICONFORM_UNSET}'}\nids: {client: '1'}\n", "APICONFORM_UNSET", false},
-		{"path naming a host", "tokens: {valid: x}\nids: {client: '1'}\npaths: {client: 'http://evil.invalid/x'}\n", "paths.client", false},
-		{"missing upload file", "tokens: {valid: x}\nids: {client: '1'}\nupload: {file: nope.wav}\n", "upload.file", false},
-		{"content without model", "keys: {valid: x}\n", "model_id", true},
-		{"content bad fault path", "keys: {valid: x}\nmodel_id: '1'\nfault_path: '//evil.invalid/'\n", "fault_path", true},
+		{"unknown key", "credentials:\n  valid: x2345678\nvars: {client: '1'}\nlimits: {max_create: 3}\n", "max_create", false},
+		{"duplicate key", "credentials:\n  valid: x2345678\n  valid: y2345678\n", "valid", false},
+		{"wrong type", "credentials: {valid: x2345678}\nlimits: {max_created: many}\n", "many", false},
+		{"missing required", "vars: {client: '1'}\n", "credentials.valid", false},
+		{"unset variable", "credentials: {valid: '${APICONFORM_UNSET}'}\n", "APICONFORM_UNSET", false},
+		{"short secret", "credentials: {valid: abc}\n", "credentials.valid", false},
+		{"secret with a line break", "credentials: {valid: \"abcdefgh\\nijk\"}\n", "credentials.valid", false},
+		{"path naming a host", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: 'http://evil.invalid/x'}}\n", "requests.blocked_user.path", false},
+		{"misspelt placeholder", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: '/c/{clent}/'}}\n", "requests.blocked_user.path", false},
+		{"unknown step", "credentials: {valid: x2345678}\nrequests: {blocked: {path: '/x'}}\n", "requests.blocked", false},
+		{"unknown credential", "credentials: {valid: x2345678}\nrequests: {blocked_user: {as: admin}}\n", "requests.blocked_user.as", false},
+		{"missing upload file", "credentials: {valid: x2345678}\nvars: {upload_file: nope.wav}\n", "requests.upload_large_file.body.file", false},
+		{"content bad resource", "credentials: {valid: x2345678}\nresources: [{method: GET, path: '//evil.invalid/'}]\n", "resources[0].path", true},
+		{"content bad format values", "credentials: {valid: x2345678}\nformat_values: {xml: ''}\n", "format_values", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
@@ -46,14 +51,14 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 func TestSecretsFromTheEnvironmentAreRedacted(t *testing.T) {
 	t.Setenv("APICONFORM_TOKEN", "from-env-3f9a")
 	r := runner.NewRedactor()
-	cfg, err := LoadTelephony(source("tokens: {valid: '${APICONFORM_TOKEN}'}\nids: {client: '1'}\n"), r)
+	cfg, err := LoadTelephony(source("credentials: {valid: '${APICONFORM_TOKEN}'}\n"), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Tokens.Valid.Value != "from-env-3f9a" {
-		t.Fatalf("secret not read from the environment: %+v", cfg.Tokens.Valid)
+	if cfg.Credentials["valid"].Value != "from-env-3f9a" {
+		t.Fatalf("secret not read from the environment: %+v", cfg.Credentials["valid"])
 	}
-	if got := r.Redact("Bearer from-env-3f9a"); got != "Bearer [redacted:tokens.valid]" {
+	if got := r.Redact("Bearer from-env-3f9a"); got != "Bearer [redacted:credentials.valid]" {
 		t.Fatalf("redacted to %q", got)
 	}
 }
@@ -73,5 +78,38 @@ func TestFillRefusesUnknownPlaceholders(t *testing.T) {
 	}
 	if got, err := Fill("/client/{client}/x", map[string]string{"client": "@me"}); err != nil || got != "/client/@me/x" {
 		t.Fatalf("got %q %v", got, err)
+	}
+}
+
+func TestOverridesMergeOverTheDefaults(t *testing.T) {
+	cfg, err := LoadTelephony(source(`credentials: {valid: x2345678, partner: p2345678}
+vars: {client: "1"}
+requests:
+  blocked_user: {path: "/pbx/{client}", headers: {X-Trace: "{client}"}}
+  tel.403.access_denied/foreign_client: {as: partner}
+`), runner.NewRedactor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, key, err := cfg.Step("tel.403.user_blocked", "blocked_user")
+	if err != nil || key != "requests.blocked_user" || s.Method != "GET" || s.Path != "/pbx/{client}" || s.As != "blocked_user" || s.Headers["X-Trace"] != "{client}" {
+		t.Fatalf("merged step %+v under %s (%v)", s, key, err)
+	}
+	s, key, _ = cfg.Step("tel.403.access_denied", "foreign_client")
+	if key != "requests.tel.403.access_denied/foreign_client" || s.As != "partner" || s.Path != "/client/{foreign_client}/" {
+		t.Fatalf("row override %+v under %s", s, key)
+	}
+	if s, _, _ = cfg.Step("tel.404.client_not_found", "foreign_client"); s.As != "" {
+		t.Fatalf("a row's override reached another row: %+v", s)
+	}
+}
+
+func TestErrorsComeInAStableOrder(t *testing.T) {
+	yaml := "vars: {client: '1'}\nrequests: {blocked_user: {path: x}, token_missing: {path: y}, foreign_client: {path: z}}\n"
+	_, first := LoadTelephony(source(yaml), runner.NewRedactor())
+	for i := 0; i < 5; i++ {
+		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || err.Error() != first.Error() {
+			t.Fatalf("errors changed order:\n%v\n%v", first, err)
+		}
 	}
 }

@@ -1,0 +1,312 @@
+package suite
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/target"
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Spec is what a probe works with while its spec runs: the row it
+// provokes, the configured item and variant it is split by, and the
+// requests it sends.
+type Spec struct {
+	*Env
+	Row     catalog.Row
+	Item    Item
+	Variant Variant
+	tracker *tracker
+	// Throttle, when set, means this spec tests the rate limit: a
+	// throttled answer is what it wants, so none is waited out.
+	Throttle bool
+}
+
+// Sent is a request as a step built it: the step, its configuration key,
+// and the values it was filled with.
+type Sent struct {
+	Step target.Step
+	Key  string
+	Vars map[string]string
+	runner.Request
+	// form is where a multipart body's file content starts and how long its
+	// closing boundary is, so the content can be padded in place.
+	form *formBounds
+}
+
+type formBounds struct{ head, tail int }
+
+// Request builds the named step for the spec's row; vars are pairs of
+// runtime placeholder values. A credential or var the step needs that is
+// not configured skips the spec, naming the key.
+func (s *Spec) Request(name string, vars ...string) Sent {
+	ginkgo.GinkgoHelper()
+	step, key, err := s.Deployment.Step(s.Row.ID, name)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("suite defect: %v", err))
+	}
+	return s.Build(step, key, vars...)
+}
+
+// Build fills a step's templates and frames its body.
+func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
+	ginkgo.GinkgoHelper()
+	vars := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		vars[pairs[i]] = pairs[i+1]
+	}
+	for _, name := range step.Placeholders() {
+		if _, runtime := vars[name]; runtime {
+			continue
+		}
+		v, set := s.Deployment.Var(name)
+		s.Need("vars."+name, set)
+		vars[name] = v
+	}
+	fill := func(where, t string) string {
+		ginkgo.GinkgoHelper()
+		out, err := target.Fill(t, vars)
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("configuration %s.%s: %v", key, where, err))
+		}
+		return out
+	}
+	pathVars := map[string]string{}
+	for k, v := range vars {
+		pathVars[k] = v
+	}
+	if id, ok := vars["id"]; ok {
+		pathVars["id"] = url.PathEscape(id)
+	}
+	path, err := target.Fill(step.Path, pathVars)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("configuration %s.path: %v", key, err))
+	}
+	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}}
+	for k, v := range step.Query {
+		req.Query.Set(k, fill("query."+k, v))
+	}
+	req.RawQuery = step.RawQuery
+	for k, v := range step.Headers {
+		req.Header.Set(k, fill("headers."+k, v))
+	}
+	switch role := step.As; role {
+	case "none":
+	default:
+		if role == "" {
+			role = "valid"
+		}
+		secret := s.Deployment.Credentials[role]
+		s.Need("credentials."+role, secret.Set())
+		req.Header.Set(s.Deployment.Auth.Header, strings.ReplaceAll(s.Deployment.Auth.Value, "{secret}", secret.Value))
+	}
+	sent := Sent{Step: step, Key: key, Vars: vars, Request: req}
+	if b := step.Body; b != nil {
+		s.frame(&sent, b)
+	}
+	if s.Variant.Apply != nil {
+		s.Variant.Apply(&sent.Request)
+	}
+	return sent
+}
+
+// frame sets the request body from a configured body: JSON, text or a
+// file, as it is or as the file part of a multipart form.
+func (s *Spec) frame(sent *Sent, b *target.Body) {
+	ginkgo.GinkgoHelper()
+	req, key, vars := &sent.Request, sent.Key, sent.Vars
+	var content []byte
+	contentType := b.ContentType
+	switch {
+	case b.JSON != "":
+		escaped := map[string]string{}
+		for k, v := range vars {
+			raw, _ := json.Marshal(v)
+			escaped[k] = string(raw[1 : len(raw)-1])
+		}
+		out, err := target.Fill(b.JSON, escaped)
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("configuration %s.body.json: %v", key, err))
+		}
+		content = []byte(out)
+		if contentType == "" {
+			contentType = "application/json"
+		}
+	case b.Text != "":
+		out, err := target.Fill(b.Text, vars)
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("configuration %s.body.text: %v", key, err))
+		}
+		content = []byte(out)
+	case b.File != "":
+		name, err := target.Fill(b.File, vars)
+		if err == nil {
+			content, err = s.Deployment.ReadFile(name)
+		}
+		if err != nil {
+			ginkgo.Fail(fmt.Sprintf("configuration %s.body.file: %v", key, err))
+		}
+	}
+	if m := b.Multipart; m != nil {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		filename, _ := target.Fill(m.Filename, vars)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, m.Field, filename))
+		partType := m.ContentType
+		if partType == "" {
+			partType = contentType
+		}
+		if partType != "" {
+			h.Set("Content-Type", partType)
+		}
+		if _, err := w.CreatePart(h); err != nil {
+			ginkgo.Fail(fmt.Sprintf("configuration %s.body.multipart: %v", key, err))
+		}
+		head := slices.Clone(buf.Bytes())
+		buf.Reset()
+		_ = w.Close()
+		req.Body = slices.Concat(head, content, buf.Bytes())
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		sent.form = &formBounds{head: len(head), tail: buf.Len()}
+		return
+	}
+	req.Body = content
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+}
+
+// Stream turns a built request's body into a streamed one of size bytes:
+// the content, then filler, with a multipart form's closing boundary kept
+// at the end. The suite never holds the padded body in memory.
+func (sent *Sent) Stream(size int64, fill byte) {
+	body := sent.Body
+	if f := sent.form; f != nil {
+		cut := len(body) - f.tail
+		sent.Request.Stream = &runner.Stream{Prefix: body[:cut], Fill: fill, Size: size + int64(f.head+f.tail), Suffix: body[cut:]}
+	} else {
+		sent.Request.Stream = &runner.Stream{Prefix: body, Fill: fill, Size: size}
+	}
+	sent.Body = nil
+}
+
+// Send sends a built request, waiting out a throttled answer unless the
+// spec tests the rate limit, and tracks what a 2xx answer created.
+func (s *Spec) Send(sent Sent) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	ex := s.send(sent.Request)
+	if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
+		s.tracker.add(s, sent.Step.Creates, ex, sent.Vars)
+	}
+	return ex
+}
+
+// Do builds the named step and sends it.
+func (s *Spec) Do(name string, vars ...string) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	return s.Send(s.Request(name, vars...))
+}
+
+func (s *Spec) send(req runner.Request) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	retry := s.Deployment.Retry
+	ex := s.Client.Do(req)
+	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(ex) && attempt <= retry.Attempts; attempt++ {
+		wait := retryAfter(ex, retry.MaxWait)
+		s.Attach(fmt.Sprintf("throttled answer, waited %s before try %d of %d", wait, attempt+1, retry.Attempts+1), ex)
+		time.Sleep(wait)
+		ex = s.Client.Do(req)
+	}
+	s.Attach("exchange", ex)
+	if s.Observe != nil {
+		if p := s.Observe(ex); len(p) > 0 {
+			ginkgo.Fail(s.Env.failure("an answer seen during this spec breaks a rule that holds for every answer", ex, p))
+		}
+	}
+	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
+		ginkgo.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", retry.Attempts+1), ex, nil))
+	}
+	return ex
+}
+
+// retryAfter is how long a throttled answer asks to wait: its Retry-After
+// in seconds or as a date, else one second, never more than most.
+func retryAfter(ex *runner.Exchange, most time.Duration) time.Duration {
+	wait := time.Second
+	if h := ex.ResponseHeader.Get("Retry-After"); h != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
+			wait = time.Duration(n) * time.Second
+		} else if at, err := http.ParseTime(h); err == nil {
+			wait = time.Until(at)
+		}
+	}
+	return min(max(wait, 0), most)
+}
+
+// Expect checks an answer against the spec's row and the step's pinned
+// expectations.
+func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
+	ginkgo.GinkgoHelper()
+	s.Verify(ex, s.check(s, ex, sent))
+}
+
+// Burst sends the request again and again until the target refuses it
+// (any answer but 200, or none) or max requests were sent, and returns the
+// refusal. Only the last exchange is attached to the report; a burst never
+// refused fails the spec, naming maxKey, the configuration key bounding it.
+func (s *Spec) Burst(sent Sent, max int, maxKey string) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	s.Throttle = true
+	for i := 1; ; i++ {
+		ex := s.Client.Do(sent.Request)
+		if ex.Err != nil || ex.Status != 200 || i >= max {
+			s.Attach(fmt.Sprintf("request %d of the burst", i), ex)
+			if ex.Err == nil && ex.Status == 200 {
+				ginkgo.Fail(s.Env.failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
+			}
+			return ex
+		}
+	}
+}
+
+// Messages are the expected messages of a content-style row: one per
+// expect map of the step, its values filled; an empty value is not pinned.
+func (s *Spec) Messages(sent Sent) []check.Message {
+	row := s.Row
+	maps := sent.Step.Expect
+	if len(maps) == 0 {
+		maps = []map[string]string{{}}
+	}
+	vars := map[string]string{"method": sent.Method}
+	for k, v := range s.Deployment.Vars {
+		vars[k] = v
+	}
+	for k, v := range sent.Vars {
+		vars[k] = v
+	}
+	var out []check.Message
+	for _, m := range maps {
+		msg := check.Message{Template: row.Message, Values: map[string]string{}, Lenient: row.Lenient}
+		for k, t := range m {
+			if v, err := target.Fill(t, vars); err == nil && v != "" {
+				msg.Values[k] = v
+			}
+		}
+		out = append(out, msg)
+	}
+	return out
+}

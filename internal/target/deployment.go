@@ -1,0 +1,243 @@
+package target
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Deployment is what every API's configuration shares: where the API
+// lives, its credentials by role, the values its request templates are
+// filled with, and every request the probes send.
+type Deployment struct {
+	BasePath string `yaml:"base_path"`
+	Auth     Auth   `yaml:"auth"`
+	// Credentials by role name. The defaults file lists the roles the
+	// probes use; a deployment may add roles of its own and name them in
+	// a step's `as`.
+	Credentials map[string]Secret `yaml:"credentials"`
+	// Vars fill the {placeholders} of request templates. An empty value is
+	// unset: a step that needs it is skipped, naming vars.<name>.
+	Vars map[string]string `yaml:"vars"`
+	// IDField is the field of a create answer that holds the new id.
+	IDField string `yaml:"id_field"`
+	// Rate paces every request of the run, in requests a second (0: not
+	// paced); --rate overrides it.
+	Rate  float64 `yaml:"rate"`
+	Retry Retry   `yaml:"retry"`
+	// Requests override the defaults' steps by name, or by <row id>/<name>.
+	Requests map[string]Step `yaml:"requests"`
+
+	defaults map[string]Step
+	files    fs.FS // relative file names in the configuration start here
+	name     string
+}
+
+// Auth is how a credential is sent: a header, and its value with the
+// secret in place of {secret}.
+type Auth struct {
+	Header string `yaml:"header"`
+	Value  string `yaml:"value"`
+}
+
+// Retry says how a throttled answer met by a spec that does not test the
+// rate limit is waited out: at most Attempts more tries, each after the
+// answer's Retry-After (or one second), never longer than MaxWait.
+type Retry struct {
+	Attempts int           `yaml:"attempts"`
+	MaxWait  time.Duration `yaml:"max_wait"`
+}
+
+// Config is an API's configuration type: a struct embedding Deployment
+// inline, with a validate method for its own keys.
+type Config interface {
+	deployment() *Deployment
+	validate() []error
+}
+
+func (d *Deployment) deployment() *Deployment { return d }
+
+// Load reads an API's configuration: its defaults file first, then the
+// source over it. Unknown keys, wrong types, unknown steps, unknown
+// credentials, placeholders nothing can fill and paths that leave the
+// target stop the load, each naming its key, in a stable order. Runtime
+// lists the placeholders the API's probes fill themselves.
+func Load[C any, P interface {
+	*C
+	Config
+}](defaults []byte, src Source, runtime []string, r *runner.Redactor) (*C, error) {
+	cfg := new(C)
+	if err := decode(Source{Name: "defaults", Raw: defaults}, cfg); err != nil {
+		return nil, err
+	}
+	d := P(cfg).deployment()
+	d.defaults, d.Requests = d.Requests, nil
+	if err := decode(src, cfg); err != nil {
+		return nil, err
+	}
+	d.files, d.name = src.Dir, src.Name
+	errs := d.validate(runtime)
+	errs = append(errs, P(cfg).validate()...)
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, fmt.Errorf("config %s: %w", src.Name, errors.Join(errs...))
+	}
+	for _, role := range slices.Sorted(maps.Keys(d.Credentials)) {
+		r.Add("credentials."+role, d.Credentials[role].Value)
+	}
+	return cfg, nil
+}
+
+func (d *Deployment) validate(runtime []string) []error {
+	var errs []error
+	if err := checkPath("base_path", d.BasePath); err != nil && d.BasePath != "" {
+		errs = append(errs, err)
+	}
+	if !d.Credentials["valid"].Set() {
+		errs = append(errs, errors.New("credentials.valid: required"))
+	}
+	for role, s := range d.Credentials {
+		if err := s.check(); err != nil && s.Set() {
+			errs = append(errs, fmt.Errorf("credentials.%s: %w", role, err))
+		}
+	}
+	if d.Auth.Header == "" || !validToken(d.Auth.Header) {
+		errs = append(errs, fmt.Errorf("auth.header: %q is not a header name", d.Auth.Header))
+	}
+	if !strings.Contains(d.Auth.Value, "{secret}") {
+		errs = append(errs, errors.New("auth.value: must contain {secret}"))
+	}
+	if d.Retry.Attempts < 0 || d.Retry.MaxWait < 0 || d.Rate < 0 {
+		errs = append(errs, errors.New("rate, retry.attempts and retry.max_wait must not be negative"))
+	}
+	for key := range d.Requests {
+		row, name, scoped := strings.Cut(key, "/")
+		if !scoped {
+			name = row
+		}
+		if _, ok := d.defaults[name]; !ok {
+			errs = append(errs, fmt.Errorf("requests.%s: no step named %q (steps: %s)", key, name, strings.Join(slices.Sorted(maps.Keys(d.defaults)), ", ")))
+		}
+	}
+	for key := range d.Requests {
+		row, name, scoped := strings.Cut(key, "/")
+		if !scoped {
+			row, name = "", key
+		}
+		if s, ok := d.resolve(row, name); ok {
+			errs = append(errs, d.CheckStep("requests."+key, s, runtime)...)
+		}
+	}
+	for name := range d.defaults {
+		if _, overridden := d.Requests[name]; !overridden {
+			s, _ := d.resolve("", name)
+			errs = append(errs, d.CheckStep("requests."+name, s, runtime)...)
+		}
+	}
+	return errs
+}
+
+// CheckStep validates a step and the placeholders and credential it uses.
+func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
+	errs := s.check(key)
+	if s.As != "" && s.As != "none" {
+		if _, ok := d.Credentials[s.As]; !ok {
+			errs = append(errs, fmt.Errorf("%s.as: no credential %q (credentials: %s)", key, s.As, strings.Join(slices.Sorted(maps.Keys(d.Credentials)), ", ")))
+		}
+	}
+	if b := s.Body; b != nil && b.File != "" {
+		if name, err := Fill(b.File, d.Vars); err == nil && name != "" && allSet(b.File, d.Vars) {
+			if _, err := d.ReadFile(name); err != nil {
+				errs = append(errs, fmt.Errorf("%s.body.file: %w", key, err))
+			}
+		}
+	}
+	for where, t := range s.templates(key) {
+		for _, m := range placeholder.FindAllString(t, -1) {
+			name := m[1 : len(m)-1]
+			if _, ok := d.Vars[name]; !ok && !slices.Contains(runtime, name) {
+				errs = append(errs, fmt.Errorf("%s: unknown placeholder %s (vars: %s; filled by the probe: %s)", where, m,
+					strings.Join(slices.Sorted(maps.Keys(d.Vars)), ", "), strings.Join(runtime, ", ")))
+			}
+		}
+	}
+	return errs
+}
+
+func (d *Deployment) resolve(row, name string) (Step, bool) {
+	s, ok := d.defaults[name]
+	if !ok {
+		return Step{}, false
+	}
+	s = s.merge(d.Requests[name])
+	if row != "" {
+		s = s.merge(d.Requests[row+"/"+name])
+	}
+	return s, true
+}
+
+// Step is the named step as the deployment configures it for a row; key is
+// the configuration key that sets it, for messages.
+func (d *Deployment) Step(row, name string) (s Step, key string, err error) {
+	s, ok := d.resolve(row, name)
+	if !ok {
+		return Step{}, "", fmt.Errorf("no step named %q", name)
+	}
+	if _, scoped := d.Requests[row+"/"+name]; scoped {
+		return s, "requests." + row + "/" + name, nil
+	}
+	return s, "requests." + name, nil
+}
+
+// RowScoped lists the row ids named by `requests.<row id>/<step>` keys, so
+// the suite can refuse one that is not a row of its catalog.
+func (d *Deployment) RowScoped() []string {
+	var out []string
+	for key := range d.Requests {
+		if row, _, ok := strings.Cut(key, "/"); ok {
+			out = append(out, row)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Var is a value for the request templates, and whether it is set.
+func (d *Deployment) Var(name string) (string, bool) {
+	v := d.Vars[name]
+	return v, v != ""
+}
+
+// ReadFile reads a file the configuration names: an absolute path as it
+// is, a relative one from the configuration file's folder.
+func (d *Deployment) ReadFile(name string) ([]byte, error) {
+	var b []byte
+	var err error
+	if filepath.IsAbs(name) {
+		b, err = os.ReadFile(name)
+	} else {
+		b, err = fs.ReadFile(d.files, filepath.ToSlash(filepath.Clean(name)))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s (relative to %s): %w", name, d.name, err)
+	}
+	return b, nil
+}
+
+// allSet reports whether every placeholder of t has a value in vars.
+func allSet(t string, vars map[string]string) bool {
+	for _, m := range placeholder.FindAllString(t, -1) {
+		if vars[m[1:len(m)-1]] == "" {
+			return false
+		}
+	}
+	return true
+}
