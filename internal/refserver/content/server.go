@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/confsuite/apiconform/internal/refserver/serve"
 )
 
 // Deployment constants, mirrored by fixtures/content.yaml.
@@ -44,7 +46,8 @@ type Key struct {
 // Seed is the deployment's initial state.
 type Seed struct {
 	Keys  map[string]Key
-	Fault bool // models/FaultModelID answers 500
+	Fault bool             // models/FaultModelID answers 500
+	Now   func() time.Time // the rate windows' clock; nil is time.Now
 }
 
 var loopback = []string{"127.0.0.1", "::1"}
@@ -74,8 +77,7 @@ type Server struct {
 	models     map[string]model
 	offers     map[string]string // offer id -> model id
 	categories map[string]string
-	window     map[string]int
-	minute     int64
+	rate       *serve.Window
 }
 
 // New builds a server with a handful of models, offers and categories.
@@ -89,7 +91,7 @@ func New(seed Seed) *Server {
 		},
 		offers:     map[string]string{"yDpJekrrgZGgH9PxGx2ozA": "1722193751"},
 		categories: map[string]string{"91491": "Mobile phones", "91013": "Laptops"},
-		window:     map[string]int{},
+		rate:       serve.NewWindow(time.Minute, seed.Now),
 	}
 }
 
@@ -136,9 +138,7 @@ func write(w http.ResponseWriter, asXML bool, code int, v any, e *apiError) {
 		_ = xml.NewEncoder(w).Encode(v)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	serve.JSON(w, code, "application/json; charset=utf-8", v)
 }
 
 // ServeHTTP meets a request's checks in order: a query it can parse, the
@@ -152,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		write(w, asXML, 0, nil, fail(http.StatusBadRequest, "Bad request"))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := serve.ReadBody(w, r, maxBodyBytes)
 	if err != nil {
 		write(w, asXML, 0, nil, fail(http.StatusBadRequest, "Bad request"))
 		return
@@ -172,11 +172,11 @@ func (s *Server) serve(r *http.Request, q url.Values, body []byte) (int, any, *a
 		return 0, nil, fail(http.StatusUnprocessableEntity, "Parameter 'format' format is incorrect. Incorrect value '%s'. Allowed values are: JSON, XML", f)
 	}
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, BasePath), "/"), "/")
-	rt, ok := match(parts)
-	if !ok || !strings.HasPrefix(r.URL.Path, BasePath+"/") {
+	rt, _, code := routes.Find(r.Method, parts)
+	if code == http.StatusNotFound || !strings.HasPrefix(r.URL.Path, BasePath+"/") {
 		return 0, nil, fail(http.StatusNotFound, "Resource not found")
 	}
-	if r.Method != rt.method {
+	if code == http.StatusMethodNotAllowed {
 		return 0, nil, fail(http.StatusMethodNotAllowed, "Request method '%s' not supported", r.Method)
 	}
 	if rt.offers && key.NoOffers {
@@ -211,14 +211,8 @@ func (s *Server) authenticate(r *http.Request) (Key, *apiError) {
 	if raw == "" || !known || key.Suspended || !bound {
 		return Key{}, fail(http.StatusUnauthorized, "Authorization failed: request from unknown IP address %s or invalid key or key suspended or key missing", ip)
 	}
-	if key.RatePerMin > 0 {
-		if m := time.Now().Unix() / 60; m != s.minute {
-			s.minute, s.window = m, map[string]int{}
-		}
-		s.window[raw]++
-		if s.window[raw] > key.RatePerMin {
-			return Key{}, fail(http.StatusForbidden, "Rate limit exceeded")
-		}
+	if ok, _ := s.rate.Hit(raw, key.RatePerMin); !ok {
+		return Key{}, fail(http.StatusForbidden, "Rate limit exceeded")
 	}
 	return key, nil
 }
@@ -249,37 +243,19 @@ func contains(list []string, v string) bool {
 }
 
 type route struct {
-	pattern  []string
-	method   string
 	required []string
 	offers   bool
 	handle   func(s *Server, parts []string, r *http.Request, body []byte) (int, any, *apiError)
 }
 
-var routes = []route{
-	{pattern: []string{"models", "match"}, method: "POST", handle: matchModels},
-	{pattern: []string{"models", "*"}, method: "GET", required: []string{"geo_id"}, handle: getModel},
-	{pattern: []string{"models", "*", "offers"}, method: "GET", required: []string{"geo_id"}, offers: true, handle: getModelOffers},
-	{pattern: []string{"offers", "*"}, method: "GET", required: []string{"geo_id"}, offers: true, handle: getOffer},
-	{pattern: []string{"categories", "*"}, method: "GET", required: []string{"geo_id"}, handle: getCategory},
-	{pattern: []string{"search"}, method: "GET", required: []string{"text", "geo_id"}, handle: search},
-}
-
-func match(parts []string) (route, bool) {
-	for _, r := range routes {
-		if len(r.pattern) != len(parts) {
-			continue
-		}
-		ok := true
-		for i, p := range r.pattern {
-			ok = ok && (p == "*" || p == parts[i])
-		}
-		if ok {
-			return r, true
-		}
-	}
-	return route{}, false
-}
+var routes = serve.NewTable(
+	serve.Route[route]{Pattern: "models/match", Methods: map[string]route{"POST": {handle: matchModels}}},
+	serve.Route[route]{Pattern: "models/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, handle: getModel}}},
+	serve.Route[route]{Pattern: "models/*/offers", Methods: map[string]route{"GET": {required: []string{"geo_id"}, offers: true, handle: getModelOffers}}},
+	serve.Route[route]{Pattern: "offers/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, offers: true, handle: getOffer}}},
+	serve.Route[route]{Pattern: "categories/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, handle: getCategory}}},
+	serve.Route[route]{Pattern: "search", Methods: map[string]route{"GET": {required: []string{"text", "geo_id"}, handle: search}}},
+)
 
 func (s *Server) model(id string) (model, *apiError) {
 	if s.fault && id == FaultModelID {

@@ -11,12 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/confsuite/apiconform/internal/refserver/serve"
 )
 
 // Limits of the deployment.
@@ -43,6 +44,7 @@ type Token struct {
 // Seed is the deployment's initial state.
 type Seed struct {
 	Tokens map[string]Token
+	Now    func() time.Time // the rate windows' clock; nil is time.Now
 }
 
 // DefaultSeed is the deployment fixtures/telephony.yaml describes.
@@ -87,13 +89,12 @@ type Server struct {
 	tokens  map[string]Token
 	clients map[string]*client
 	nextID  int
-	window  map[string]int // requests in the current minute, by token
-	minute  int64
+	rate    *serve.Window // requests in the current minute, by token
 }
 
 // New builds a server holding the seed's tokens and two clients.
 func New(seed Seed) *Server {
-	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, window: map[string]int{}}
+	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, rate: serve.NewWindow(time.Minute, seed.Now)}
 	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
 	for _, e := range []*extension{
 		{ID: "5001", Name: "reception", Type: "phone"},
@@ -128,11 +129,7 @@ func fail(code int, status, format string, args ...any) *apiError {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
-	}
+	serve.JSON(w, code, "application/json; charset=utf-8", v)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -146,18 +143,12 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // ServeHTTP applies the checks in the order a request meets them: body size,
 // authentication, blocking, rate limit, routing, then the resource's own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > MaxBodyBytes {
-		w.Header().Set("Connection", "close")
+	body, err := serve.ReadBody(w, r, MaxBodyBytes)
+	if errors.Is(err, serve.ErrTooLarge) {
 		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
-			return
-		}
 		writeError(w, fail(http.StatusBadRequest, "input_error", "cannot read the request body"))
 		return
 	}
@@ -191,25 +182,24 @@ func (s *Server) serve(r *http.Request, body []byte) (int, any, *apiError) {
 	if len(parts) < 2 || parts[0] != "client" {
 		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
 	}
-	route, ok := match(parts[2:])
-	if !ok {
+	op, args, code := routes.Find(r.Method, parts[2:])
+	switch code {
+	case http.StatusNotFound:
 		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
-	}
-	handler, ok := route.methods[r.Method]
-	if !ok {
+	case http.StatusMethodNotAllowed:
 		return 0, nil, fail(http.StatusMethodNotAllowed, "", "resource does not support %s", r.Method)
 	}
 	c := &call{r: r, body: body, token: tok}
 	if c.client, apiErr = s.resolveClient(parts[1], tok); apiErr != nil {
 		return 0, nil, apiErr
 	}
-	if route.records && tok.NoRecords {
+	if op.records && tok.NoRecords {
 		return 0, nil, fail(http.StatusForbidden, "app_access_type_deny", "the application's access level does not cover call records")
 	}
 	if r.Method != http.MethodGet && tok.ReadOnly {
 		return 0, nil, fail(http.StatusForbidden, "user_access_type_deny", "the user's access level allows reads only")
 	}
-	return handler(s, c, parts[2:])
+	return op.handle(s, c, args)
 }
 
 func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
@@ -226,14 +216,8 @@ func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
 	case tok.Blocked:
 		return Token{}, fail(http.StatusForbidden, "user_blocked", "the user or its client is blocked")
 	}
-	if tok.RatePerMin > 0 {
-		if m := time.Now().Unix() / 60; m != s.minute {
-			s.minute, s.window = m, map[string]int{}
-		}
-		s.window[raw]++
-		if s.window[raw] > tok.RatePerMin {
-			return Token{}, fail(http.StatusTooManyRequests, "rate_limit_exceeded", "more than %d requests a minute", tok.RatePerMin)
-		}
+	if ok, _ := s.rate.Hit(raw, tok.RatePerMin); !ok {
+		return Token{}, fail(http.StatusTooManyRequests, "rate_limit_exceeded", "more than %d requests a minute", tok.RatePerMin)
 	}
 	return tok, nil
 }
@@ -252,44 +236,26 @@ func (s *Server) resolveClient(id string, tok Token) (*client, *apiError) {
 	return c, nil
 }
 
-type handler func(s *Server, c *call, rest []string) (int, any, *apiError)
+// handler answers a resource; args are the path segments its route's "*"
+// matched below the client.
+type handler func(s *Server, c *call, args []string) (int, any, *apiError)
 
-type route struct {
-	pattern []string // "*" matches one segment
-	methods map[string]handler
+type op struct {
+	handle  handler
 	records bool // under the call-records scope of an application
 }
 
-var routes = []route{
-	{pattern: nil, methods: map[string]handler{"GET": getClient, "PUT": putClient}},
-	{pattern: []string{"extension"}, methods: map[string]handler{"GET": listExtensions, "POST": createExtension}},
-	{pattern: []string{"extension", "*"}, methods: map[string]handler{"GET": getExtension, "PUT": putExtension, "DELETE": deleteExtension}},
-	{pattern: []string{"extension", "*", "queue"}, methods: map[string]handler{"GET": getQueue}},
-	{pattern: []string{"sound"}, methods: map[string]handler{"GET": listSounds, "POST": uploadSound}},
-	{pattern: []string{"sound", "*"}, methods: map[string]handler{"DELETE": deleteSound}},
-	{pattern: []string{"record"}, methods: map[string]handler{"GET": listRecords}, records: true},
-	{pattern: []string{"record", "archive"}, methods: map[string]handler{"POST": requestArchive}, records: true},
-	{pattern: []string{"record", "archive", "*"}, methods: map[string]handler{"GET": downloadArchive}, records: true},
-}
-
-func match(rest []string) (route, bool) {
-	for _, r := range routes {
-		if len(r.pattern) != len(rest) {
-			continue
-		}
-		ok := true
-		for i, p := range r.pattern {
-			if p != "*" && p != rest[i] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return r, true
-		}
-	}
-	return route{}, false
-}
+var routes = serve.NewTable(
+	serve.Route[op]{Pattern: "", Methods: map[string]op{"GET": {handle: getClient}, "PUT": {handle: putClient}}},
+	serve.Route[op]{Pattern: "extension", Methods: map[string]op{"GET": {handle: listExtensions}, "POST": {handle: createExtension}}},
+	serve.Route[op]{Pattern: "extension/*", Methods: map[string]op{"GET": {handle: getExtension}, "PUT": {handle: putExtension}, "DELETE": {handle: deleteExtension}}},
+	serve.Route[op]{Pattern: "extension/*/queue", Methods: map[string]op{"GET": {handle: getQueue}}},
+	serve.Route[op]{Pattern: "sound", Methods: map[string]op{"GET": {handle: listSounds}, "POST": {handle: uploadSound}}},
+	serve.Route[op]{Pattern: "sound/*", Methods: map[string]op{"DELETE": {handle: deleteSound}}},
+	serve.Route[op]{Pattern: "record", Methods: map[string]op{"GET": {handle: listRecords, records: true}}},
+	serve.Route[op]{Pattern: "record/archive", Methods: map[string]op{"POST": {handle: requestArchive, records: true}}},
+	serve.Route[op]{Pattern: "record/archive/*", Methods: map[string]op{"GET": {handle: downloadArchive, records: true}}},
+)
 
 func (s *Server) newID() string {
 	s.nextID++
@@ -375,16 +341,16 @@ func (c *call) extension(id string) (*extension, *apiError) {
 	return e, nil
 }
 
-func getExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func getExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, e, nil
 }
 
-func putExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, apiErr := c.extension(rest[1])
+func putExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, apiErr := c.extension(args[0])
 	if apiErr != nil {
 		return 0, nil, apiErr
 	}
@@ -400,8 +366,8 @@ func putExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
 	return http.StatusOK, e, nil
 }
 
-func deleteExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func deleteExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
@@ -409,8 +375,8 @@ func deleteExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
 	return http.StatusNoContent, nil, nil
 }
 
-func getQueue(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func getQueue(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
@@ -443,11 +409,11 @@ func uploadSound(s *Server, c *call, _ []string) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"id": id, "size": len(c.body)}, nil
 }
 
-func deleteSound(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	if _, ok := c.client.Sounds[rest[1]]; !ok {
-		return 0, nil, fail(http.StatusNotFound, "", "no sound %s", rest[1])
+func deleteSound(_ *Server, c *call, args []string) (int, any, *apiError) {
+	if _, ok := c.client.Sounds[args[0]]; !ok {
+		return 0, nil, fail(http.StatusNotFound, "", "no sound %s", args[0])
 	}
-	delete(c.client.Sounds, rest[1])
+	delete(c.client.Sounds, args[0])
 	return http.StatusNoContent, nil, nil
 }
 
@@ -493,12 +459,12 @@ func requestArchive(s *Server, c *call, _ []string) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"id": c.client.Pending, "records": count, "size": size}, nil
 }
 
-func downloadArchive(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	if rest[2] != c.client.Pending {
-		return 0, nil, fail(http.StatusNotFound, "", "no archive %s", rest[2])
+func downloadArchive(_ *Server, c *call, args []string) (int, any, *apiError) {
+	if args[0] != c.client.Pending {
+		return 0, nil, fail(http.StatusNotFound, "", "no archive %s", args[0])
 	}
 	c.client.Pending = ""
-	return http.StatusOK, map[string]any{"id": rest[2], "url": "/downloads/" + rest[2] + ".zip"}, nil
+	return http.StatusOK, map[string]any{"id": args[0], "url": "/downloads/" + args[0] + ".zip"}, nil
 }
 
 // decodeObject reads a JSON object body; anything else is an input_error.
