@@ -37,14 +37,18 @@ type Token struct {
 	Expired     bool
 	ReadOnly    bool // the user's access level allows reads only
 	NoRecords   bool // the application's access level does not cover call records
-	RatePerMin  int  // requests a minute; 0 means unlimited
+	RatePerMin  int  // requests a minute; 0 means unlimited (default profile)
 	ExtensionID string
+
+	NoMedia       bool // the application's access level does not cover media (variant profile)
+	RatePerSecond int  // requests a second; 0 means unlimited (variant profile)
 }
 
 // Seed is the deployment's initial state.
 type Seed struct {
-	Tokens map[string]Token
-	Now    func() time.Time // the rate windows' clock; nil is time.Now
+	Tokens  map[string]Token
+	Now     func() time.Time // the rate windows' clock; nil is time.Now
+	Profile string           // "" or ProfileDefault, or ProfileVariant
 }
 
 // DefaultSeed is the deployment fixtures/telephony.yaml describes.
@@ -89,11 +93,21 @@ type Server struct {
 	tokens  map[string]Token
 	clients map[string]*client
 	nextID  int
-	rate    *serve.Window // requests in the current minute, by token
+	rate    *serve.Window // requests in the current window, by token
+	v       *variant      // the variant profile's state; nil for the default
 }
 
-// New builds a server holding the seed's tokens and two clients.
+// New builds a server of the seed's profile holding the seed's tokens: for
+// the default profile two clients, for the variant two accounts. It panics
+// on an unknown profile.
 func New(seed Seed) *Server {
+	switch seed.Profile {
+	case "", ProfileDefault:
+	case ProfileVariant:
+		return &Server{tokens: seed.Tokens, rate: serve.NewWindow(VariantRateWindow, seed.Now), v: newVariant()}
+	default:
+		panic(fmt.Sprintf("telephony: unknown profile %q", seed.Profile))
+	}
 	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, rate: serve.NewWindow(time.Minute, seed.Now)}
 	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
 	for _, e := range []*extension{
@@ -143,6 +157,10 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // ServeHTTP applies the checks in the order a request meets them: body size,
 // authentication, blocking, rate limit, routing, then the resource's own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.v != nil {
+		s.serveVariant(w, r)
+		return
+	}
 	body, err := serve.ReadBody(w, r, MaxBodyBytes)
 	if errors.Is(err, serve.ErrTooLarge) {
 		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
@@ -480,11 +498,15 @@ func decodeObject(body []byte, v any) *apiError {
 }
 
 // Created lists what requests made since New still holds: extensions,
-// sounds and pending archives that the seed did not have. Tests use it to
-// prove a suite cleans up after itself.
+// sounds and pending archives that the seed did not have (for the variant:
+// lines beyond the seeded two, media and a pending archive). Tests use it
+// to prove a suite cleans up after itself.
 func (s *Server) Created() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.v != nil {
+		return s.v.created()
+	}
 	var out []string
 	for _, c := range s.clients {
 		for id, e := range c.Extensions {
