@@ -37,10 +37,13 @@ var AllowedFields = []string{"MODEL_CATEGORY", "MODEL_DEFAULT_OFFER", "MODEL_MED
 
 // Key is what an API key stands for.
 type Key struct {
-	Addresses  []string // client addresses the key was issued for
+	Addresses  []string // client addresses the key was issued for; the variant reads "*" as any
 	Suspended  bool
 	NoOffers   bool // may not read offers
-	RatePerMin int  // 0: unlimited
+	RatePerMin int  // 0: unlimited (default profile)
+
+	NoReviews     bool // may not read reviews (variant profile)
+	RatePerSecond int  // 0: unlimited (variant profile)
 }
 
 // Seed is the deployment's initial state.
@@ -48,6 +51,8 @@ type Seed struct {
 	Keys  map[string]Key
 	Fault bool             // models/FaultModelID answers 500
 	Now   func() time.Time // the rate windows' clock; nil is time.Now
+
+	Profile string // "" or ProfileDefault, or ProfileVariant
 }
 
 var loopback = []string{"127.0.0.1", "::1"}
@@ -74,14 +79,24 @@ type Server struct {
 	mu         sync.Mutex
 	keys       map[string]Key
 	fault      bool
+	variant    bool
 	models     map[string]model
 	offers     map[string]string // offer id -> model id
 	categories map[string]string
 	rate       *serve.Window
 }
 
-// New builds a server with a handful of models, offers and categories.
+// New builds a server of the seed's profile: for the default a handful of
+// models, offers and categories; for the variant one model. It panics on an
+// unknown profile.
 func New(seed Seed) *Server {
+	switch seed.Profile {
+	case "", ProfileDefault:
+	case ProfileVariant:
+		return &Server{keys: seed.Keys, fault: seed.Fault, variant: true, rate: serve.NewWindow(VariantRateWindow, seed.Now)}
+	default:
+		panic(fmt.Sprintf("content: unknown profile %q", seed.Profile))
+	}
 	return &Server{
 		keys:  seed.Keys,
 		fault: seed.Fault,
@@ -146,6 +161,10 @@ func write(w http.ResponseWriter, asXML bool, code int, v any, e *apiError) {
 // key's access, the parameters, and the object itself. The first failing
 // check answers, as the page says processing stops at the first error.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.variant {
+		s.serveVariant(w, r)
+		return
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	asXML := strings.EqualFold(r.URL.Query().Get("format"), "xml")
 	if err != nil {

@@ -24,13 +24,22 @@ const (
 	base    = "/pbx/v2"
 )
 
-type fixedClock struct{ t time.Time }
+// fixedClock is the rate windows' clock: it stands still, or with step
+// set moves on by step at each reading, so that each request meets a
+// window of its own.
+type fixedClock struct {
+	t    time.Time
+	step time.Duration
+}
 
-func (c *fixedClock) now() time.Time { return c.t }
+func (c *fixedClock) now() time.Time {
+	c.t = c.t.Add(c.step)
+	return c.t
+}
 
 func newVariantServer(t *testing.T) (*Server, *httptest.Server, *fixedClock) {
 	t.Helper()
-	clock := &fixedClock{t: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)}
+	clock := &fixedClock{t: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), step: time.Second}
 	seed := VariantSeed()
 	seed.Now = clock.now
 	s := New(seed)
@@ -300,6 +309,7 @@ func TestVariantBodyLimit(t *testing.T) {
 
 func TestVariantRateLimit(t *testing.T) {
 	_, hs, clock := newVariantServer(t)
+	clock.step = 0
 	path := base + "/accounts/acme-01"
 	for _, tc := range []struct {
 		token string
