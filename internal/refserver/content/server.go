@@ -5,6 +5,80 @@
 // typed query parameters; a resource that takes a JSON or XML body; errors
 // in JSON or XML by the format parameter. With Fault set, one model id
 // answers 500, so the documented 500 can be provoked on purpose.
+//
+// # Variant profile
+//
+// A second deployment, written from the same page to differ from the default
+// wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
+// is ProfileVariant; Fault as for the default), or `refserver content
+// --profile variant [--fault]`. It creates nothing. Its contract:
+//
+//   - Base path /market/v3. Paths below are relative to it and matched
+//     exactly: a trailing slash, a doubled slash, an unknown path or one
+//     outside the base answers 404 `Path not found`.
+//   - Credentials: the key is the whole `Authorization` header value. Keys:
+//     var-content-key-0001 (valid); var-content-susp-0002 (suspended);
+//     var-content-elsewhere-0003 (bound to 198.51.100.9 only);
+//     var-content-basic-0004 (valid, may not read reviews);
+//     var-content-burst-0005 (5 requests a window). All but the elsewhere
+//     key are accepted from any address. A missing, unknown, suspended or
+//     unbound key answers 401 `Authorization failed: request from unknown IP
+//     address {IP} or invalid key or key suspended or key missing`, {IP}
+//     being the host part of the request's RemoteAddr as the server sees it
+//     (127.0.0.1 or ::1 over loopback).
+//   - Rate limit on every key: fixed windows of 1 second aligned to whole
+//     seconds, 25 requests a window per key (5 for var-content-burst-0005);
+//     every request past authentication counts. Over it: 403 `Rate limit
+//     exceeded` with `Retry-After: 1` (seconds to the window's end, rounded
+//     up, at least 1).
+//   - Error bodies by the format query parameter, exactly "json" or "xml"
+//     (absent or empty: JSON; any other value, "XML" included: 422
+//     `Parameter 'format' format is incorrect. Incorrect value '{value}'.
+//     Allowed values are: json, xml`, in JSON). JSON, Content-Type
+//     `application/json`: {"errors":[{"message":"…"}]}. XML, Content-Type
+//     `text/xml; charset=UTF-8`, single-quoted attributes, a quote inside a
+//     value written &#39;, code the HTTP status:
+//     <?xml version='1.0' encoding='UTF-8'?>\n<errors>\n  <error message='…' code='422'/>\n</errors>\n
+//     with one error element a message. Success bodies follow format too.
+//   - Routes, GET unless said:
+//     /catalog/models/{id}: requires region; show optional. Model 4242
+//     exists: 200 {"model":{"id":4242,"name":"Kettle K-42"}} plus, for each
+//     show value, its lower-cased name with a string (price, photo, specs,
+//     reviews); in XML <model id='4242' name='Kettle K-42'/>. Any other id:
+//     404 `Model not found`; with Fault, id 13: 500 `Internal server error`.
+//     /catalog/models/{id}/reviews: requires region; var-content-basic-0004
+//     gets 403 `Forbidden resource`; 200 {"model_id":4242,"reviews":[]};
+//     other ids as for the model (13 included).
+//     /catalog/products/{id}: none exist, 404 `Product not found`.
+//     /catalog/shops/{id}: none exist, 404 `Shop not found`.
+//     /catalog/search: requires q and region; 200 {"models":[…]} of models
+//     whose name holds q, case-insensitively (q=kettle finds 4242).
+//     /catalog/models/lookup, POST: a body by Content-Type, JSON
+//     (application/json) {"name":"…"} or XML (application/xml or text/xml)
+//     <model name='…'/> (any root element with a name attribute); 200 as
+//     search. Well-formed XML declared as JSON: 422 `Value 'xml' of
+//     parameter 'body' is not supported`; well-formed JSON declared as XML:
+//     422 `Value 'json' of parameter 'body' is not supported`; a body
+//     well-formed in neither: 400 `Bad request`; another Content-Type: 422
+//     `Value '{media type}' of parameter 'Content-Type' is not supported`;
+//     no name: 422 `Required parameter 'name' is missing`.
+//     Any other method on a route above: 405 `Request method '{method}'
+//     not supported` (DELETE on a model, PUT on search, GET on lookup).
+//   - Parameters: a required parameter missing or empty: 422 `Required
+//     parameter '{name}' is missing`, one error per parameter in the order
+//     listed (search with neither: q, then region). Then, on every route:
+//     region, when given, must be a decimal integer (optional sign), else
+//     422 `Parameter 'region' format is incorrect, expected INTEGER`; show,
+//     when given, a comma list of PRICE, PHOTO, SPECS, REVIEWS, else for the
+//     first other value X 422 `Parameter 'show' format is incorrect.
+//     Incorrect value 'X'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS`.
+//   - A query string that does not decode (a bad percent escape): 400 `Bad
+//     request`, before authentication. A body over 1 MiB: 400 `Bad request`.
+//     Abandoned requests leave the server answering; 499 is never sent.
+//   - Order of checks: query and body (400), key (401), rate (403), format
+//     value (422), routing (404, 405), the key's access (403 Forbidden
+//     resource), required parameters (422), parameter formats (422), the
+//     object (404, 500) or the body (422, 400).
 package content
 
 import (

@@ -4,6 +4,109 @@
 // levels, extensions of several types, sound uploads, call-record archives
 // and per-token rate limits. It answers every documented condition the way
 // the page says, and is what `make conformance` checks the suite against.
+//
+// # Variant profile
+//
+// A second deployment, written from the same page to differ from the default
+// wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
+// is ProfileVariant), or `refserver telephony --profile variant`. Its
+// contract:
+//
+//   - Base path /pbx/v2. Every path below is relative to it and matched
+//     exactly: a trailing slash, a doubled slash or a path outside the base
+//     answers 404 with no status.
+//   - Credentials: `Authorization: Bearer <token>`. Tokens:
+//     var-owner-token-0001 (account acme-01, admin);
+//     var-stale-token-0002 (expired: 401);
+//     var-frozen-token-0003 (blocked: 403 user_blocked);
+//     var-viewer-token-0004 (acme-01, user level read-only: any method but
+//     GET on an account resource answers 403 user_access_type_deny);
+//     var-kiosk-token-0005 (acme-01, application without the media scope:
+//     any /accounts/{acct}/media route answers 403 app_access_type_deny; it
+//     may read calls); var-partner-token-0006 (application bound to no
+//     account: a real account answers 403 access_denied, @me answers 400
+//     unresolvable_me); var-burst-token-0007 (acme-01, 5 requests a window).
+//     No Authorization header, a header not starting "Bearer ", or an
+//     unknown token: 401 with no status.
+//   - Accounts (clients): acme-01 (ours, title "Acme"), globex-02 (another
+//     client's: 403 access_denied for every token). Any other id, e.g.
+//     nobody-99: 404 client_not_found. @me in the account position is the
+//     token's account; in the line position it answers 400 unresolvable_me
+//     for every token (no token has a line of its own).
+//   - Rate limit on every token: fixed windows of 1 second aligned to whole
+//     seconds, 25 requests a window per token (5 for var-burst-token-0007).
+//     Every request that passes authentication and blocking counts, whatever
+//     it answers. Over the limit: 429 rate_limit_exceeded with
+//     `Retry-After: 1` (seconds to the window's end, rounded up, at least 1).
+//   - Routes, with {acct} an account id or @me:
+//     /accounts/{acct} GET 200 {"uid":"acme-01","title":"Acme"}, PATCH with
+//     {"title":"…"} 200 (same shape; a title that is not a non-empty string:
+//     400 input_error);
+//     /accounts/{acct}/lines GET 200 (array of lines, by uid), POST 201
+//     (create);
+//     /accounts/{acct}/lines/{line} GET 200, PUT 200 with {"note":"…"} (a
+//     note that is not a string: 400 input_error), DELETE 204;
+//     /accounts/{acct}/lines/{line}/queue GET 200
+//     {"uid":"ln-0002","members":[]} for a queue line, else 400
+//     wrong_extension_type;
+//     /accounts/{acct}/calls GET 200 (array of {"date":"2026-03-01","bytes":3145728});
+//     /accounts/{acct}/calls/archive POST 201 (request), GET (download);
+//     /accounts/{acct}/media GET 200 (array of {"uid","bytes"}), POST 201
+//     (upload); /accounts/{acct}/media/{uid} DELETE 204 (unknown uid: 404
+//     with no status).
+//     Any other path: 404 with no status; a route above with another
+//     method: 405 with no status (e.g. DELETE /accounts/{acct}, DELETE
+//     /accounts/{acct}/lines, POST /accounts/{acct}/calls, GET
+//     /accounts/{acct}/media/{uid}).
+//   - Lines: {"uid":"ln-0001","title":"phone line","kind":"phone"} plus
+//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "phone
+//     line", kind phone) and ln-0002 (title "queue line", kind queue). New
+//     uids are "ln-" and 4 lower-case hex digits from one counter of the
+//     server, so the first created is ln-0003. An unknown line, e.g.
+//     ln-ffff: 404 extension_not_found.
+//   - Create a line: a JSON object {"title":"…","kind":"phone|queue|ivr|fax","mail":"…"}
+//     ("mail" optional). Checked in order: body not a JSON object, title
+//     missing, empty or not a string, kind not one of the four strings (e.g.
+//     12345), mail present and not a string, or non-empty without "@": 400
+//     input_error; a title already on the account: 400 already_exists; a
+//     mail already on the account: 400 email_duplicate; the account already
+//     holding 8 lines: 400 limit_exceeded (acme-01 starts with 2, so 6 can
+//     be created). Answer 201 with the line, e.g.
+//     {"uid":"ln-0003","title":"desk","kind":"fax","mail":"desk@example.test"}.
+//   - Archive: acme-01 has 30 recordings of 3 MiB (3145728 bytes), one a day
+//     from 2026-03-01 to 2026-03-30; an archive holds at most 60 MiB (20
+//     recordings). Request: POST {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"},
+//     both ends inclusive. Checked in order: not a JSON object, a date not
+//     YYYY-MM-DD or to before from: 400 input_error; an archive pending: 400
+//     archive_already_requested; no recordings in range (e.g.
+//     2025-01-01..2025-01-31): 400 no_records; over 60 MiB (e.g.
+//     2026-03-01..2026-03-31): 400 records_size_too_large. A range such as
+//     2026-03-01..2026-03-10 answers 201 {"state":"preparing"} with no id.
+//     GET on the same path downloads it: 200
+//     {"state":"ready","url":"/downloads/acme-01-calls.zip"}, and the archive
+//     is no longer pending; with none pending: 404 with no status.
+//   - Upload: POST /accounts/{acct}/media, Content-Type multipart/form-data
+//     only, the file in the part named "audio" (any or no filename; the
+//     first such part). Checked in order: not multipart/form-data, malformed,
+//     or no "audio" part: 400 input_error; file over 512 KiB (524288 bytes):
+//     413 large_file; not WAV ("RIFF", 4 bytes, "WAVE") nor MP3 (starting
+//     "ID3"): 400 wrong_file. Answer 201 {"uid":"m-0001","bytes":N}; media
+//     uids are "m-" and 4 lower-case hex digits from one counter, from m-0001.
+//   - Request body over 10,000,000 bytes («10 MB» read as decimal): 413 with
+//     no status, by Content-Length before anything else (with
+//     `Connection: close`), or while reading a body without one. Exactly
+//     10,000,000 bytes is let through.
+//   - Errors: {"status":"…","error":"human text","trace":"tr-0000002a"} with
+//     no "status" key on rows without one; "trace" is unique per answer.
+//     Content-Type `application/json` (no charset) on every answer with a
+//     body, errors and successes alike; 204 has no body and no Content-Type.
+//   - Order of checks: body size (413), authentication (401), blocking
+//     (403 user_blocked), rate limit (429), routing (404, 405), account
+//     (400 unresolvable_me, 404 client_not_found, 403 access_denied), scopes
+//     (403 app_access_type_deny, then 403 user_access_type_deny), then the
+//     resource's own.
+//   - Created lists lines beyond ln-0001 and ln-0002, media and a pending
+//     archive.
 package telephony
 
 import (
