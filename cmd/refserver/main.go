@@ -2,6 +2,7 @@
 // suite, curl or any other tool can be pointed at it:
 //
 //	go run ./cmd/refserver telephony --addr 127.0.0.1:8080
+//	go run ./cmd/refserver content --profile variant --fault
 //
 // It prints the base URL once it listens, and stops on SIGINT or SIGTERM.
 package main
@@ -25,7 +26,7 @@ func main() {
 	fs := flag.NewFlagSet("refserver", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: refserver %s [--addr HOST:PORT] [flags]\n", refserver.Names())
+		fmt.Fprintf(fs.Output(), "usage: refserver %s [--addr HOST:PORT] [--profile %s] [flags]\n", refserver.Names(), refserver.Profiles)
 		fs.PrintDefaults()
 	}
 	if len(os.Args) < 2 {
@@ -46,7 +47,11 @@ func main() {
 		os.Exit(1)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("%s reference server: http://%s\n", api, ln.Addr())
+	profile := opts.Profile
+	if profile == "" {
+		profile = "default"
+	}
+	fmt.Printf("%s reference server (%s profile): http://%s\n", api, profile, ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

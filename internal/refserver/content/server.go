@@ -5,6 +5,80 @@
 // typed query parameters; a resource that takes a JSON or XML body; errors
 // in JSON or XML by the format parameter. With Fault set, one model id
 // answers 500, so the documented 500 can be provoked on purpose.
+//
+// # Variant profile
+//
+// A second deployment, written from the same page to differ from the default
+// wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
+// is ProfileVariant; Fault as for the default), or `refserver content
+// --profile variant [--fault]`. It creates nothing. Its contract:
+//
+//   - Base path /market/v3. Paths below are relative to it and matched
+//     exactly: a trailing slash, a doubled slash, an unknown path or one
+//     outside the base answers 404 `Path not found`.
+//   - Credentials: the key is the whole `Authorization` header value. Keys:
+//     var-content-key-0001 (valid); var-content-susp-0002 (suspended);
+//     var-content-elsewhere-0003 (bound to 198.51.100.9 only);
+//     var-content-basic-0004 (valid, may not read reviews);
+//     var-content-burst-0005 (5 requests a window). All but the elsewhere
+//     key are accepted from any address. A missing, unknown, suspended or
+//     unbound key answers 401 `Authorization failed: request from unknown IP
+//     address {IP} or invalid key or key suspended or key missing`, {IP}
+//     being the host part of the request's RemoteAddr as the server sees it
+//     (127.0.0.1 or ::1 over loopback).
+//   - Rate limit on every key: fixed windows of 1 second aligned to whole
+//     seconds, 25 requests a window per key (5 for var-content-burst-0005);
+//     every request past authentication counts. Over it: 403 `Rate limit
+//     exceeded` with `Retry-After: 1` (seconds to the window's end, rounded
+//     up, at least 1).
+//   - Error bodies by the format query parameter, exactly "json" or "xml"
+//     (absent or empty: JSON; any other value, "XML" included: 422
+//     `Parameter 'format' format is incorrect. Incorrect value '{value}'.
+//     Allowed values are: json, xml`, in JSON). JSON, Content-Type
+//     `application/json`: {"errors":[{"message":"…"}]}. XML, Content-Type
+//     `text/xml; charset=UTF-8`, single-quoted attributes, a quote inside a
+//     value written &#39;, code the HTTP status:
+//     <?xml version='1.0' encoding='UTF-8'?>\n<errors>\n  <error message='…' code='422'/>\n</errors>\n
+//     with one error element a message. Success bodies follow format too.
+//   - Routes, GET unless said:
+//     /catalog/models/{id}: requires region; show optional. Model 4242
+//     exists: 200 {"model":{"id":4242,"name":"Kettle K-42"}} plus, for each
+//     show value, its lower-cased name with a string (price, photo, specs,
+//     reviews); in XML <model id='4242' name='Kettle K-42'/>. Any other id:
+//     404 `Model not found`; with Fault, id 13: 500 `Internal server error`.
+//     /catalog/models/{id}/reviews: requires region; var-content-basic-0004
+//     gets 403 `Forbidden resource`; 200 {"model_id":4242,"reviews":[]};
+//     other ids as for the model (13 included).
+//     /catalog/products/{id}: none exist, 404 `Product not found`.
+//     /catalog/shops/{id}: none exist, 404 `Shop not found`.
+//     /catalog/search: requires q and region; 200 {"models":[…]} of models
+//     whose name holds q, case-insensitively (q=kettle finds 4242).
+//     /catalog/models/lookup, POST: a body by Content-Type, JSON
+//     (application/json) {"name":"…"} or XML (application/xml or text/xml)
+//     <model name='…'/> (any root element with a name attribute); 200 as
+//     search. Well-formed XML declared as JSON: 422 `Value 'xml' of
+//     parameter 'body' is not supported`; well-formed JSON declared as XML:
+//     422 `Value 'json' of parameter 'body' is not supported`; a body
+//     well-formed in neither: 400 `Bad request`; another Content-Type: 422
+//     `Value '{media type}' of parameter 'Content-Type' is not supported`;
+//     no name: 422 `Required parameter 'name' is missing`.
+//     Any other method on a route above: 405 `Request method '{method}'
+//     not supported` (DELETE on a model, PUT on search, GET on lookup).
+//   - Parameters: a required parameter missing or empty: 422 `Required
+//     parameter '{name}' is missing`, one error per parameter in the order
+//     listed (search with neither: q, then region). Then, on every route:
+//     region, when given, must be a decimal integer (optional sign), else
+//     422 `Parameter 'region' format is incorrect, expected INTEGER`; show,
+//     when given, a comma list of PRICE, PHOTO, SPECS, REVIEWS, else for the
+//     first other value X 422 `Parameter 'show' format is incorrect.
+//     Incorrect value 'X'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS`.
+//   - A query string that does not decode (a bad percent escape): 400 `Bad
+//     request`, before authentication. A body over 1 MiB: 400 `Bad request`.
+//     Abandoned requests leave the server answering; 499 is never sent.
+//   - Order of checks: query and body (400), key (401), rate (403), format
+//     value (422), routing (404, 405), the key's access (403 Forbidden
+//     resource), required parameters (422), parameter formats (422), the
+//     object (404, 500) or the body (422, 400).
 package content
 
 import (
@@ -21,6 +95,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/confsuite/apiconform/internal/refserver/serve"
 )
 
 // Deployment constants, mirrored by fixtures/content.yaml.
@@ -35,16 +111,22 @@ var AllowedFields = []string{"MODEL_CATEGORY", "MODEL_DEFAULT_OFFER", "MODEL_MED
 
 // Key is what an API key stands for.
 type Key struct {
-	Addresses  []string // client addresses the key was issued for
+	Addresses  []string // client addresses the key was issued for; the variant reads "*" as any
 	Suspended  bool
 	NoOffers   bool // may not read offers
-	RatePerMin int  // 0: unlimited
+	RatePerMin int  // 0: unlimited (default profile)
+
+	NoReviews     bool // may not read reviews (variant profile)
+	RatePerSecond int  // 0: unlimited (variant profile)
 }
 
 // Seed is the deployment's initial state.
 type Seed struct {
 	Keys  map[string]Key
-	Fault bool // models/FaultModelID answers 500
+	Fault bool             // models/FaultModelID answers 500
+	Now   func() time.Time // the rate windows' clock; nil is time.Now
+
+	Profile string // "" or ProfileDefault, or ProfileVariant
 }
 
 var loopback = []string{"127.0.0.1", "::1"}
@@ -71,15 +153,24 @@ type Server struct {
 	mu         sync.Mutex
 	keys       map[string]Key
 	fault      bool
+	variant    bool
 	models     map[string]model
 	offers     map[string]string // offer id -> model id
 	categories map[string]string
-	window     map[string]int
-	minute     int64
+	rate       *serve.Window
 }
 
-// New builds a server with a handful of models, offers and categories.
+// New builds a server of the seed's profile: for the default a handful of
+// models, offers and categories; for the variant one model. It panics on an
+// unknown profile.
 func New(seed Seed) *Server {
+	switch seed.Profile {
+	case "", ProfileDefault:
+	case ProfileVariant:
+		return &Server{keys: seed.Keys, fault: seed.Fault, variant: true, rate: serve.NewWindow(VariantRateWindow, seed.Now)}
+	default:
+		panic(fmt.Sprintf("content: unknown profile %q", seed.Profile))
+	}
 	return &Server{
 		keys:  seed.Keys,
 		fault: seed.Fault,
@@ -89,7 +180,7 @@ func New(seed Seed) *Server {
 		},
 		offers:     map[string]string{"yDpJekrrgZGgH9PxGx2ozA": "1722193751"},
 		categories: map[string]string{"91491": "Mobile phones", "91013": "Laptops"},
-		window:     map[string]int{},
+		rate:       serve.NewWindow(time.Minute, seed.Now),
 	}
 }
 
@@ -136,9 +227,7 @@ func write(w http.ResponseWriter, asXML bool, code int, v any, e *apiError) {
 		_ = xml.NewEncoder(w).Encode(v)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	serve.JSON(w, code, "application/json; charset=utf-8", v)
 }
 
 // ServeHTTP meets a request's checks in order: a query it can parse, the
@@ -146,13 +235,17 @@ func write(w http.ResponseWriter, asXML bool, code int, v any, e *apiError) {
 // key's access, the parameters, and the object itself. The first failing
 // check answers, as the page says processing stops at the first error.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.variant {
+		s.serveVariant(w, r)
+		return
+	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	asXML := strings.EqualFold(r.URL.Query().Get("format"), "xml")
 	if err != nil {
 		write(w, asXML, 0, nil, fail(http.StatusBadRequest, "Bad request"))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := serve.ReadBody(w, r, maxBodyBytes)
 	if err != nil {
 		write(w, asXML, 0, nil, fail(http.StatusBadRequest, "Bad request"))
 		return
@@ -172,11 +265,11 @@ func (s *Server) serve(r *http.Request, q url.Values, body []byte) (int, any, *a
 		return 0, nil, fail(http.StatusUnprocessableEntity, "Parameter 'format' format is incorrect. Incorrect value '%s'. Allowed values are: JSON, XML", f)
 	}
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, BasePath), "/"), "/")
-	rt, ok := match(parts)
-	if !ok || !strings.HasPrefix(r.URL.Path, BasePath+"/") {
+	rt, _, code := routes.Find(r.Method, parts)
+	if code == http.StatusNotFound || !strings.HasPrefix(r.URL.Path, BasePath+"/") {
 		return 0, nil, fail(http.StatusNotFound, "Resource not found")
 	}
-	if r.Method != rt.method {
+	if code == http.StatusMethodNotAllowed {
 		return 0, nil, fail(http.StatusMethodNotAllowed, "Request method '%s' not supported", r.Method)
 	}
 	if rt.offers && key.NoOffers {
@@ -211,14 +304,8 @@ func (s *Server) authenticate(r *http.Request) (Key, *apiError) {
 	if raw == "" || !known || key.Suspended || !bound {
 		return Key{}, fail(http.StatusUnauthorized, "Authorization failed: request from unknown IP address %s or invalid key or key suspended or key missing", ip)
 	}
-	if key.RatePerMin > 0 {
-		if m := time.Now().Unix() / 60; m != s.minute {
-			s.minute, s.window = m, map[string]int{}
-		}
-		s.window[raw]++
-		if s.window[raw] > key.RatePerMin {
-			return Key{}, fail(http.StatusForbidden, "Rate limit exceeded")
-		}
+	if ok, _ := s.rate.Hit(raw, key.RatePerMin); !ok {
+		return Key{}, fail(http.StatusForbidden, "Rate limit exceeded")
 	}
 	return key, nil
 }
@@ -249,37 +336,19 @@ func contains(list []string, v string) bool {
 }
 
 type route struct {
-	pattern  []string
-	method   string
 	required []string
 	offers   bool
 	handle   func(s *Server, parts []string, r *http.Request, body []byte) (int, any, *apiError)
 }
 
-var routes = []route{
-	{pattern: []string{"models", "match"}, method: "POST", handle: matchModels},
-	{pattern: []string{"models", "*"}, method: "GET", required: []string{"geo_id"}, handle: getModel},
-	{pattern: []string{"models", "*", "offers"}, method: "GET", required: []string{"geo_id"}, offers: true, handle: getModelOffers},
-	{pattern: []string{"offers", "*"}, method: "GET", required: []string{"geo_id"}, offers: true, handle: getOffer},
-	{pattern: []string{"categories", "*"}, method: "GET", required: []string{"geo_id"}, handle: getCategory},
-	{pattern: []string{"search"}, method: "GET", required: []string{"text", "geo_id"}, handle: search},
-}
-
-func match(parts []string) (route, bool) {
-	for _, r := range routes {
-		if len(r.pattern) != len(parts) {
-			continue
-		}
-		ok := true
-		for i, p := range r.pattern {
-			ok = ok && (p == "*" || p == parts[i])
-		}
-		if ok {
-			return r, true
-		}
-	}
-	return route{}, false
-}
+var routes = serve.NewTable(
+	serve.Route[route]{Pattern: "models/match", Methods: map[string]route{"POST": {handle: matchModels}}},
+	serve.Route[route]{Pattern: "models/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, handle: getModel}}},
+	serve.Route[route]{Pattern: "models/*/offers", Methods: map[string]route{"GET": {required: []string{"geo_id"}, offers: true, handle: getModelOffers}}},
+	serve.Route[route]{Pattern: "offers/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, offers: true, handle: getOffer}}},
+	serve.Route[route]{Pattern: "categories/*", Methods: map[string]route{"GET": {required: []string{"geo_id"}, handle: getCategory}}},
+	serve.Route[route]{Pattern: "search", Methods: map[string]route{"GET": {required: []string{"text", "geo_id"}, handle: search}}},
+)
 
 func (s *Server) model(id string) (model, *apiError) {
 	if s.fault && id == FaultModelID {

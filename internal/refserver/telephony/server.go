@@ -4,6 +4,109 @@
 // levels, extensions of several types, sound uploads, call-record archives
 // and per-token rate limits. It answers every documented condition the way
 // the page says, and is what `make conformance` checks the suite against.
+//
+// # Variant profile
+//
+// A second deployment, written from the same page to differ from the default
+// wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
+// is ProfileVariant), or `refserver telephony --profile variant`. Its
+// contract:
+//
+//   - Base path /pbx/v2. Every path below is relative to it and matched
+//     exactly: a trailing slash, a doubled slash or a path outside the base
+//     answers 404 with no status.
+//   - Credentials: `Authorization: Bearer <token>`. Tokens:
+//     var-owner-token-0001 (account acme-01, admin);
+//     var-stale-token-0002 (expired: 401);
+//     var-frozen-token-0003 (blocked: 403 user_blocked);
+//     var-viewer-token-0004 (acme-01, user level read-only: any method but
+//     GET on an account resource answers 403 user_access_type_deny);
+//     var-kiosk-token-0005 (acme-01, application without the media scope:
+//     any /accounts/{acct}/media route answers 403 app_access_type_deny; it
+//     may read calls); var-partner-token-0006 (application bound to no
+//     account: a real account answers 403 access_denied, @me answers 400
+//     unresolvable_me); var-burst-token-0007 (acme-01, 5 requests a window).
+//     No Authorization header, a header not starting "Bearer ", or an
+//     unknown token: 401 with no status.
+//   - Accounts (clients): acme-01 (ours, title "Acme"), globex-02 (another
+//     client's: 403 access_denied for every token). Any other id, e.g.
+//     nobody-99: 404 client_not_found. @me in the account position is the
+//     token's account; in the line position it answers 400 unresolvable_me
+//     for every token (no token has a line of its own).
+//   - Rate limit on every token: fixed windows of 1 second aligned to whole
+//     seconds, 25 requests a window per token (5 for var-burst-token-0007).
+//     Every request that passes authentication and blocking counts, whatever
+//     it answers. Over the limit: 429 rate_limit_exceeded with
+//     `Retry-After: 1` (seconds to the window's end, rounded up, at least 1).
+//   - Routes, with {acct} an account id or @me:
+//     /accounts/{acct} GET 200 {"uid":"acme-01","title":"Acme"}, PATCH with
+//     {"title":"…"} 200 (same shape; a title that is not a non-empty string:
+//     400 input_error);
+//     /accounts/{acct}/lines GET 200 (array of lines, by uid), POST 201
+//     (create);
+//     /accounts/{acct}/lines/{line} GET 200, PUT 200 with {"note":"…"} (a
+//     note that is not a string: 400 input_error), DELETE 204;
+//     /accounts/{acct}/lines/{line}/queue GET 200
+//     {"uid":"ln-0002","members":[]} for a queue line, else 400
+//     wrong_extension_type;
+//     /accounts/{acct}/calls GET 200 (array of {"date":"2026-03-01","bytes":3145728});
+//     /accounts/{acct}/calls/archive POST 201 (request), GET (download);
+//     /accounts/{acct}/media GET 200 (array of {"uid","bytes"}), POST 201
+//     (upload); /accounts/{acct}/media/{uid} DELETE 204 (unknown uid: 404
+//     with no status).
+//     Any other path: 404 with no status; a route above with another
+//     method: 405 with no status (e.g. DELETE /accounts/{acct}, DELETE
+//     /accounts/{acct}/lines, POST /accounts/{acct}/calls, GET
+//     /accounts/{acct}/media/{uid}).
+//   - Lines: {"uid":"ln-0001","title":"phone line","kind":"phone"} plus
+//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "phone
+//     line", kind phone) and ln-0002 (title "queue line", kind queue). New
+//     uids are "ln-" and 4 lower-case hex digits from one counter of the
+//     server, so the first created is ln-0003. An unknown line, e.g.
+//     ln-ffff: 404 extension_not_found.
+//   - Create a line: a JSON object {"title":"…","kind":"phone|queue|ivr|fax","mail":"…"}
+//     ("mail" optional). Checked in order: body not a JSON object, title
+//     missing, empty or not a string, kind not one of the four strings (e.g.
+//     12345), mail present and not a string, or non-empty without "@": 400
+//     input_error; a title already on the account: 400 already_exists; a
+//     mail already on the account: 400 email_duplicate; the account already
+//     holding 8 lines: 400 limit_exceeded (acme-01 starts with 2, so 6 can
+//     be created). Answer 201 with the line, e.g.
+//     {"uid":"ln-0003","title":"desk","kind":"fax","mail":"desk@example.test"}.
+//   - Archive: acme-01 has 30 recordings of 3 MiB (3145728 bytes), one a day
+//     from 2026-03-01 to 2026-03-30; an archive holds at most 60 MiB (20
+//     recordings). Request: POST {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"},
+//     both ends inclusive. Checked in order: not a JSON object, a date not
+//     YYYY-MM-DD or to before from: 400 input_error; an archive pending: 400
+//     archive_already_requested; no recordings in range (e.g.
+//     2025-01-01..2025-01-31): 400 no_records; over 60 MiB (e.g.
+//     2026-03-01..2026-03-31): 400 records_size_too_large. A range such as
+//     2026-03-01..2026-03-10 answers 201 {"state":"preparing"} with no id.
+//     GET on the same path downloads it: 200
+//     {"state":"ready","url":"/downloads/acme-01-calls.zip"}, and the archive
+//     is no longer pending; with none pending: 404 with no status.
+//   - Upload: POST /accounts/{acct}/media, Content-Type multipart/form-data
+//     only, the file in the part named "audio" (any or no filename; the
+//     first such part). Checked in order: not multipart/form-data, malformed,
+//     or no "audio" part: 400 input_error; file over 512 KiB (524288 bytes):
+//     413 large_file; not WAV ("RIFF", 4 bytes, "WAVE") nor MP3 (starting
+//     "ID3"): 400 wrong_file. Answer 201 {"uid":"m-0001","bytes":N}; media
+//     uids are "m-" and 4 lower-case hex digits from one counter, from m-0001.
+//   - Request body over 10,000,000 bytes («10 MB» read as decimal): 413 with
+//     no status, by Content-Length before anything else (with
+//     `Connection: close`), or while reading a body without one. Exactly
+//     10,000,000 bytes is let through.
+//   - Errors: {"status":"…","error":"human text","trace":"tr-0000002a"} with
+//     no "status" key on rows without one; "trace" is unique per answer.
+//     Content-Type `application/json` (no charset) on every answer with a
+//     body, errors and successes alike; 204 has no body and no Content-Type.
+//   - Order of checks: body size (413), authentication (401), blocking
+//     (403 user_blocked), rate limit (429), routing (404, 405), account
+//     (400 unresolvable_me, 404 client_not_found, 403 access_denied), scopes
+//     (403 app_access_type_deny, then 403 user_access_type_deny), then the
+//     resource's own.
+//   - Created lists lines beyond ln-0001 and ln-0002, media and a pending
+//     archive.
 package telephony
 
 import (
@@ -11,12 +114,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/confsuite/apiconform/internal/refserver/serve"
 )
 
 // Limits of the deployment.
@@ -36,13 +140,18 @@ type Token struct {
 	Expired     bool
 	ReadOnly    bool // the user's access level allows reads only
 	NoRecords   bool // the application's access level does not cover call records
-	RatePerMin  int  // requests a minute; 0 means unlimited
+	RatePerMin  int  // requests a minute; 0 means unlimited (default profile)
 	ExtensionID string
+
+	NoMedia       bool // the application's access level does not cover media (variant profile)
+	RatePerSecond int  // requests a second; 0 means unlimited (variant profile)
 }
 
 // Seed is the deployment's initial state.
 type Seed struct {
-	Tokens map[string]Token
+	Tokens  map[string]Token
+	Now     func() time.Time // the rate windows' clock; nil is time.Now
+	Profile string           // "" or ProfileDefault, or ProfileVariant
 }
 
 // DefaultSeed is the deployment fixtures/telephony.yaml describes.
@@ -87,13 +196,22 @@ type Server struct {
 	tokens  map[string]Token
 	clients map[string]*client
 	nextID  int
-	window  map[string]int // requests in the current minute, by token
-	minute  int64
+	rate    *serve.Window // requests in the current window, by token
+	v       *variant      // the variant profile's state; nil for the default
 }
 
-// New builds a server holding the seed's tokens and two clients.
+// New builds a server of the seed's profile holding the seed's tokens: for
+// the default profile two clients, for the variant two accounts. It panics
+// on an unknown profile.
 func New(seed Seed) *Server {
-	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, window: map[string]int{}}
+	switch seed.Profile {
+	case "", ProfileDefault:
+	case ProfileVariant:
+		return &Server{tokens: seed.Tokens, rate: serve.NewWindow(VariantRateWindow, seed.Now), v: newVariant()}
+	default:
+		panic(fmt.Sprintf("telephony: unknown profile %q", seed.Profile))
+	}
+	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, rate: serve.NewWindow(time.Minute, seed.Now)}
 	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
 	for _, e := range []*extension{
 		{ID: "5001", Name: "reception", Type: "phone"},
@@ -128,11 +246,7 @@ func fail(code int, status, format string, args ...any) *apiError {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
-	}
+	serve.JSON(w, code, "application/json; charset=utf-8", v)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -146,18 +260,16 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // ServeHTTP applies the checks in the order a request meets them: body size,
 // authentication, blocking, rate limit, routing, then the resource's own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > MaxBodyBytes {
-		w.Header().Set("Connection", "close")
+	if s.v != nil {
+		s.serveVariant(w, r)
+		return
+	}
+	body, err := serve.ReadBody(w, r, MaxBodyBytes)
+	if errors.Is(err, serve.ErrTooLarge) {
 		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
-			return
-		}
 		writeError(w, fail(http.StatusBadRequest, "input_error", "cannot read the request body"))
 		return
 	}
@@ -191,25 +303,24 @@ func (s *Server) serve(r *http.Request, body []byte) (int, any, *apiError) {
 	if len(parts) < 2 || parts[0] != "client" {
 		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
 	}
-	route, ok := match(parts[2:])
-	if !ok {
+	op, args, code := routes.Find(r.Method, parts[2:])
+	switch code {
+	case http.StatusNotFound:
 		return 0, nil, fail(http.StatusNotFound, "", "resource %s does not exist", r.URL.Path)
-	}
-	handler, ok := route.methods[r.Method]
-	if !ok {
+	case http.StatusMethodNotAllowed:
 		return 0, nil, fail(http.StatusMethodNotAllowed, "", "resource does not support %s", r.Method)
 	}
 	c := &call{r: r, body: body, token: tok}
 	if c.client, apiErr = s.resolveClient(parts[1], tok); apiErr != nil {
 		return 0, nil, apiErr
 	}
-	if route.records && tok.NoRecords {
+	if op.records && tok.NoRecords {
 		return 0, nil, fail(http.StatusForbidden, "app_access_type_deny", "the application's access level does not cover call records")
 	}
 	if r.Method != http.MethodGet && tok.ReadOnly {
 		return 0, nil, fail(http.StatusForbidden, "user_access_type_deny", "the user's access level allows reads only")
 	}
-	return handler(s, c, parts[2:])
+	return op.handle(s, c, args)
 }
 
 func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
@@ -226,14 +337,8 @@ func (s *Server) authenticate(r *http.Request) (Token, *apiError) {
 	case tok.Blocked:
 		return Token{}, fail(http.StatusForbidden, "user_blocked", "the user or its client is blocked")
 	}
-	if tok.RatePerMin > 0 {
-		if m := time.Now().Unix() / 60; m != s.minute {
-			s.minute, s.window = m, map[string]int{}
-		}
-		s.window[raw]++
-		if s.window[raw] > tok.RatePerMin {
-			return Token{}, fail(http.StatusTooManyRequests, "rate_limit_exceeded", "more than %d requests a minute", tok.RatePerMin)
-		}
+	if ok, _ := s.rate.Hit(raw, tok.RatePerMin); !ok {
+		return Token{}, fail(http.StatusTooManyRequests, "rate_limit_exceeded", "more than %d requests a minute", tok.RatePerMin)
 	}
 	return tok, nil
 }
@@ -252,44 +357,26 @@ func (s *Server) resolveClient(id string, tok Token) (*client, *apiError) {
 	return c, nil
 }
 
-type handler func(s *Server, c *call, rest []string) (int, any, *apiError)
+// handler answers a resource; args are the path segments its route's "*"
+// matched below the client.
+type handler func(s *Server, c *call, args []string) (int, any, *apiError)
 
-type route struct {
-	pattern []string // "*" matches one segment
-	methods map[string]handler
+type op struct {
+	handle  handler
 	records bool // under the call-records scope of an application
 }
 
-var routes = []route{
-	{pattern: nil, methods: map[string]handler{"GET": getClient, "PUT": putClient}},
-	{pattern: []string{"extension"}, methods: map[string]handler{"GET": listExtensions, "POST": createExtension}},
-	{pattern: []string{"extension", "*"}, methods: map[string]handler{"GET": getExtension, "PUT": putExtension, "DELETE": deleteExtension}},
-	{pattern: []string{"extension", "*", "queue"}, methods: map[string]handler{"GET": getQueue}},
-	{pattern: []string{"sound"}, methods: map[string]handler{"GET": listSounds, "POST": uploadSound}},
-	{pattern: []string{"sound", "*"}, methods: map[string]handler{"DELETE": deleteSound}},
-	{pattern: []string{"record"}, methods: map[string]handler{"GET": listRecords}, records: true},
-	{pattern: []string{"record", "archive"}, methods: map[string]handler{"POST": requestArchive}, records: true},
-	{pattern: []string{"record", "archive", "*"}, methods: map[string]handler{"GET": downloadArchive}, records: true},
-}
-
-func match(rest []string) (route, bool) {
-	for _, r := range routes {
-		if len(r.pattern) != len(rest) {
-			continue
-		}
-		ok := true
-		for i, p := range r.pattern {
-			if p != "*" && p != rest[i] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return r, true
-		}
-	}
-	return route{}, false
-}
+var routes = serve.NewTable(
+	serve.Route[op]{Pattern: "", Methods: map[string]op{"GET": {handle: getClient}, "PUT": {handle: putClient}}},
+	serve.Route[op]{Pattern: "extension", Methods: map[string]op{"GET": {handle: listExtensions}, "POST": {handle: createExtension}}},
+	serve.Route[op]{Pattern: "extension/*", Methods: map[string]op{"GET": {handle: getExtension}, "PUT": {handle: putExtension}, "DELETE": {handle: deleteExtension}}},
+	serve.Route[op]{Pattern: "extension/*/queue", Methods: map[string]op{"GET": {handle: getQueue}}},
+	serve.Route[op]{Pattern: "sound", Methods: map[string]op{"GET": {handle: listSounds}, "POST": {handle: uploadSound}}},
+	serve.Route[op]{Pattern: "sound/*", Methods: map[string]op{"DELETE": {handle: deleteSound}}},
+	serve.Route[op]{Pattern: "record", Methods: map[string]op{"GET": {handle: listRecords, records: true}}},
+	serve.Route[op]{Pattern: "record/archive", Methods: map[string]op{"POST": {handle: requestArchive, records: true}}},
+	serve.Route[op]{Pattern: "record/archive/*", Methods: map[string]op{"GET": {handle: downloadArchive, records: true}}},
+)
 
 func (s *Server) newID() string {
 	s.nextID++
@@ -375,16 +462,16 @@ func (c *call) extension(id string) (*extension, *apiError) {
 	return e, nil
 }
 
-func getExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func getExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, e, nil
 }
 
-func putExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, apiErr := c.extension(rest[1])
+func putExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, apiErr := c.extension(args[0])
 	if apiErr != nil {
 		return 0, nil, apiErr
 	}
@@ -400,8 +487,8 @@ func putExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
 	return http.StatusOK, e, nil
 }
 
-func deleteExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func deleteExtension(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
@@ -409,8 +496,8 @@ func deleteExtension(_ *Server, c *call, rest []string) (int, any, *apiError) {
 	return http.StatusNoContent, nil, nil
 }
 
-func getQueue(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	e, err := c.extension(rest[1])
+func getQueue(_ *Server, c *call, args []string) (int, any, *apiError) {
+	e, err := c.extension(args[0])
 	if err != nil {
 		return 0, nil, err
 	}
@@ -443,11 +530,11 @@ func uploadSound(s *Server, c *call, _ []string) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"id": id, "size": len(c.body)}, nil
 }
 
-func deleteSound(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	if _, ok := c.client.Sounds[rest[1]]; !ok {
-		return 0, nil, fail(http.StatusNotFound, "", "no sound %s", rest[1])
+func deleteSound(_ *Server, c *call, args []string) (int, any, *apiError) {
+	if _, ok := c.client.Sounds[args[0]]; !ok {
+		return 0, nil, fail(http.StatusNotFound, "", "no sound %s", args[0])
 	}
-	delete(c.client.Sounds, rest[1])
+	delete(c.client.Sounds, args[0])
 	return http.StatusNoContent, nil, nil
 }
 
@@ -493,12 +580,12 @@ func requestArchive(s *Server, c *call, _ []string) (int, any, *apiError) {
 	return http.StatusCreated, map[string]any{"id": c.client.Pending, "records": count, "size": size}, nil
 }
 
-func downloadArchive(_ *Server, c *call, rest []string) (int, any, *apiError) {
-	if rest[2] != c.client.Pending {
-		return 0, nil, fail(http.StatusNotFound, "", "no archive %s", rest[2])
+func downloadArchive(_ *Server, c *call, args []string) (int, any, *apiError) {
+	if args[0] != c.client.Pending {
+		return 0, nil, fail(http.StatusNotFound, "", "no archive %s", args[0])
 	}
 	c.client.Pending = ""
-	return http.StatusOK, map[string]any{"id": rest[2], "url": "/downloads/" + rest[2] + ".zip"}, nil
+	return http.StatusOK, map[string]any{"id": args[0], "url": "/downloads/" + args[0] + ".zip"}, nil
 }
 
 // decodeObject reads a JSON object body; anything else is an input_error.
@@ -514,11 +601,15 @@ func decodeObject(body []byte, v any) *apiError {
 }
 
 // Created lists what requests made since New still holds: extensions,
-// sounds and pending archives that the seed did not have. Tests use it to
-// prove a suite cleans up after itself.
+// sounds and pending archives that the seed did not have (for the variant:
+// lines beyond the seeded two, media and a pending archive). Tests use it
+// to prove a suite cleans up after itself.
 func (s *Server) Created() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.v != nil {
+		return s.v.created()
+	}
 	var out []string
 	for _, c := range s.clients {
 		for id, e := range c.Extensions {
