@@ -26,13 +26,20 @@ func CompileSchema(name string, doc []byte) (*Schema, error) {
 }
 
 // Violations validates a decoded JSON value and lists every violation, one
-// per line, sorted so reports are stable.
-func (s *Schema) Violations(value any) []string {
+// per line, sorted so reports are stable. A panic inside gojsonschema (it
+// has some, e.g. on numbers out of float64 range) becomes a violation that
+// names it: a body the suite cannot judge fails its spec, it never stops the
+// run.
+func (s *Schema) Violations(value any) (out []string) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = []string{fmt.Sprintf("schema %s: the validator failed on this body (panic: %v), so the suite cannot judge it", s.name, r)}
+		}
+	}()
 	res, err := s.compiled.Validate(gojsonschema.NewGoLoader(value))
 	if err != nil {
 		return []string{fmt.Sprintf("schema %s: cannot validate: %v", s.name, err)}
 	}
-	var out []string
 	for _, e := range res.Errors() {
 		out = append(out, fmt.Sprintf("schema %s: %s", s.name, e.String()))
 	}
