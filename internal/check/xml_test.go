@@ -89,13 +89,13 @@ func TestParseXMLErrorsRefusesHostileBodies(t *testing.T) {
 
 func TestDecodeJSONRefusesAbsurdNesting(t *testing.T) {
 	deep := strings.Repeat("[", 1000000) + strings.Repeat("]", 1000000)
-	if _, err := DecodeJSON([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested") {
+	if _, err := DecodeJSON([]byte(deep), Strict); err == nil || !strings.Contains(err.Error(), "nested") {
 		t.Fatalf("want a nesting error, got %v", err)
 	}
-	if _, err := DecodeJSON([]byte(`{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}`)); err != nil {
+	if _, err := DecodeJSON([]byte(`{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}`), Strict); err != nil {
 		t.Fatalf("brackets inside a string are not nesting: %v", err)
 	}
-	if _, err := DecodeJSON([]byte(`{"a":1} {"b":2}`)); err == nil {
+	if _, err := DecodeJSON([]byte(`{"a":1} {"b":2}`), Strict); err == nil {
 		t.Fatal("two JSON values accepted as one body")
 	}
 }
