@@ -20,7 +20,8 @@ const (
 // element and text for all text inside the root element. It tolerates an XML
 // declaration, comments and whitespace; it refuses a DOCTYPE or any other
 // directive (so no entity is ever declared or expanded), other processing
-// instructions, a second root, and depth or element counts past the bounds.
+// instructions, a duplicated attribute (XML forbids it, encoding/xml lets it
+// through), a second root, and depth or element counts past the bounds.
 // Token() checks that end tags match; RawToken() would not.
 func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text func(t string, depth int) error) error {
 	dec := xml.NewDecoder(bytes.NewReader(body))
@@ -60,6 +61,9 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 			case elements > maxXMLElements:
 				return fmt.Errorf("more than %d XML elements", maxXMLElements)
 			}
+			if err := uniqueAttributes(t); err != nil {
+				return err
+			}
 			if depth == 1 {
 				roots++
 			}
@@ -72,6 +76,35 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 	}
 	if roots == 0 {
 		return fmt.Errorf("no root element")
+	}
+	return nil
+}
+
+// uniqueAttributes refuses an element carrying the same attribute twice, which
+// XML forbids (§3.1, and Namespaces §6.3 for two prefixes bound to one
+// namespace) and encoding/xml accepts. A map past a few attributes, so that
+// an element with thousands of them costs little.
+func uniqueAttributes(e xml.StartElement) error {
+	var seen map[xml.Name]bool
+	if len(e.Attr) > 8 {
+		seen = make(map[xml.Name]bool, len(e.Attr))
+	}
+	for i, a := range e.Attr {
+		dup := false
+		if seen != nil {
+			dup, seen[a.Name] = seen[a.Name], true
+		} else {
+			for _, b := range e.Attr[:i] {
+				dup = dup || a.Name == b.Name
+			}
+		}
+		if dup {
+			name := a.Name.Local
+			if a.Name.Space != "" {
+				name = "{" + a.Name.Space + "}" + name
+			}
+			return fmt.Errorf("not well-formed XML: element <%s> has the attribute %q twice", e.Name.Local, name)
+		}
 	}
 	return nil
 }

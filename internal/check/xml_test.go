@@ -37,6 +37,7 @@ var xmlBodies = map[string]struct {
 	"unclosed":                   {`<errors><error message="a"/>`, false},
 	"JSON":                       {`{"errors":[{"message":"a"}]}`, false},
 	"empty":                      {``, false},
+	"duplicate attribute":        {`<errors><error message="a" message="b"/></errors>`, false},
 }
 
 func TestParseXMLErrorsAgreesWithTheShippedXSD(t *testing.T) {
@@ -97,5 +98,23 @@ func TestDecodeJSONRefusesAbsurdNesting(t *testing.T) {
 	}
 	if _, err := DecodeJSON([]byte(`{"a":1} {"b":2}`), Strict); err == nil {
 		t.Fatal("two JSON values accepted as one body")
+	}
+}
+
+// Two prefixes bound to one namespace make two spellings of one attribute:
+// Namespaces in XML §6.3 forbids it, xmllint only warns.
+func TestDuplicateAttributesAreRefused(t *testing.T) {
+	for _, body := range []string{
+		`<errors><error message="a" message="b"/></errors>`,
+		`<errors><error message="a" code="1" message="a"/></errors>`,
+		`<errors xmlns:p="urn:x" xmlns:q="urn:x"><error message="a" p:m="1" q:m="2"/></errors>`,
+		`<errors count="1" count="2"><error message="a"/></errors>`,
+	} {
+		if _, err := ParseXMLErrors([]byte(body)); err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: want a duplicate attribute error, got %v", body, err)
+		}
+		if err := WellFormedXML([]byte(body)); err == nil {
+			t.Errorf("%s: accepted as well-formed", body)
+		}
 	}
 }
