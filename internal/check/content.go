@@ -111,7 +111,7 @@ func (c *Content) messages(ex *runner.Exchange, format string) ([]string, []Prob
 		}
 		return msgs, nil
 	}
-	v, err := DecodeJSON(ex.Body)
+	v, err := DecodeJSON(ex.Body, c.reading)
 	if err != nil {
 		return nil, []Problem{problemf("body", "%v", err)}
 	}
@@ -188,7 +188,7 @@ func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
 		}
 		return problems
 	}
-	v, err := DecodeJSON(ex.Body)
+	v, err := DecodeJSON(ex.Body, c.reading)
 	if err != nil {
 		return append(problems, problemf("body", "%v", err))
 	}

@@ -83,7 +83,7 @@ func (t *Telephony) Error(ex *runner.Exchange, row catalog.Row) []Problem {
 	if t.reading == Strict {
 		problems = append(problems, mediaType(ex, "application/json")...)
 	}
-	body, err := DecodeJSON(ex.Body)
+	body, err := DecodeJSON(ex.Body, t.reading)
 	if err != nil {
 		return append(problems, problemf("body", "%v", err))
 	}

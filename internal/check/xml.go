@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -17,16 +18,24 @@ const (
 )
 
 // walkXML reads body token by token, strictly, and calls start for every
-// element and text for all text inside the root element. It tolerates an XML
-// declaration, comments and whitespace; it refuses a DOCTYPE or any other
-// directive (so no entity is ever declared or expanded), other processing
-// instructions, a second root, and depth or element counts past the bounds.
-// Token() checks that end tags match; RawToken() would not.
+// element and text for all text inside the root element. It tolerates what
+// XML 1.0 allows around the root: a UTF-8 byte order mark at the very start
+// (§4.3.3), an XML declaration right after it (version 1.0, encoding UTF-8 in
+// any case, standalone), comments and whitespace before and after the root.
+// It refuses what XML forbids and encoding/xml lets through: a declaration
+// anywhere else or malformed, a duplicated attribute, anything but XML
+// whitespace outside the root. And it refuses, by the suite's own decision,
+// a DOCTYPE or any other directive (so no entity is ever declared or
+// expanded), other processing instructions, a second root, and depth or
+// element counts past the bounds. Token() checks that end tags match;
+// RawToken() would not.
 func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text func(t string, depth int) error) error {
+	body = bytes.TrimPrefix(body, []byte(utf8BOM)) // only one, only at the start
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	depth, elements, roots := 0, 0, 0
-	for {
+	for first := true; ; first = false {
+		from := dec.InputOffset()
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			break
@@ -36,8 +45,13 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 		}
 		switch t := tok.(type) {
 		case xml.ProcInst:
-			if t.Target != "xml" || roots > 0 {
+			switch {
+			case t.Target != "xml":
 				return fmt.Errorf("processing instruction <?%s?> is not allowed", t.Target)
+			case !first:
+				return fmt.Errorf("not well-formed XML: the XML declaration must come first in the body, with nothing before it (not even whitespace)")
+			case !xmlDeclaration.Match(t.Inst):
+				return fmt.Errorf("not well-formed XML: XML declaration <?xml %s?>: want version=\"1.0\", then optionally encoding and standalone, in that order", excerpt(string(t.Inst)))
 			}
 		case xml.Directive:
 			return fmt.Errorf("directive <!%s> is not allowed: an answer declares no DOCTYPE or entities", firstWord(t))
@@ -46,8 +60,10 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 				if err := text(string(t), depth); err != nil {
 					return err
 				}
-			} else if s := strings.TrimSpace(string(t)); s != "" {
-				return fmt.Errorf("text %q outside the root element", excerpt(s))
+			} else if raw := body[from:dec.InputOffset()]; !isXMLSpace(string(raw)) {
+				// The raw bytes, so that a character reference or a CDATA
+				// section, which XML allows only inside the root, is refused.
+				return fmt.Errorf("text %q outside the root element", excerpt(string(raw)))
 			}
 		case xml.StartElement:
 			depth++
@@ -59,6 +75,9 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 				return fmt.Errorf("XML nested more than %d levels deep", maxXMLDepth)
 			case elements > maxXMLElements:
 				return fmt.Errorf("more than %d XML elements", maxXMLElements)
+			}
+			if err := uniqueAttributes(t); err != nil {
+				return err
 			}
 			if depth == 1 {
 				roots++
@@ -72,6 +91,48 @@ func walkXML(body []byte, start func(e xml.StartElement, depth int) error, text 
 	}
 	if roots == 0 {
 		return fmt.Errorf("no root element")
+	}
+	return nil
+}
+
+// xmlDeclaration is the grammar of XML 1.0's XMLDecl (§2.8) after "<?xml ":
+// encoding/xml checks only the version and the encoding's value. The
+// encoding's value is left to encoding/xml, which refuses all but UTF-8.
+var xmlDeclaration = regexp.MustCompile(`^version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|'1\.0')` +
+	`(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?` +
+	`(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*$`)
+
+// isXMLSpace reports whether s is only XML whitespace (§2.3 S: space, tab,
+// CR, LF), narrower than unicode.IsSpace.
+func isXMLSpace(s string) bool {
+	return strings.Trim(s, " \t\r\n") == ""
+}
+
+// uniqueAttributes refuses an element carrying the same attribute twice, which
+// XML forbids (§3.1, and Namespaces §6.3 for two prefixes bound to one
+// namespace) and encoding/xml accepts. A map past a few attributes, so that
+// an element with thousands of them costs little.
+func uniqueAttributes(e xml.StartElement) error {
+	var seen map[xml.Name]bool
+	if len(e.Attr) > 8 {
+		seen = make(map[xml.Name]bool, len(e.Attr))
+	}
+	for i, a := range e.Attr {
+		dup := false
+		if seen != nil {
+			dup, seen[a.Name] = seen[a.Name], true
+		} else {
+			for _, b := range e.Attr[:i] {
+				dup = dup || a.Name == b.Name
+			}
+		}
+		if dup {
+			name := a.Name.Local
+			if a.Name.Space != "" {
+				name = "{" + a.Name.Space + "}" + name
+			}
+			return fmt.Errorf("not well-formed XML: element <%s> has the attribute %q twice", e.Name.Local, name)
+		}
 	}
 	return nil
 }
@@ -117,7 +178,7 @@ func ParseXMLErrors(body []byte) ([]string, error) {
 		}
 		return nil
 	}, func(t string, depth int) error {
-		if depth == 1 && strings.TrimSpace(t) == "" {
+		if depth == 1 && isXMLSpace(t) {
 			return nil
 		}
 		return fmt.Errorf("text %q is not allowed: messages belong in the message attribute, and <error> is empty", excerpt(t))
