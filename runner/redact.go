@@ -1,34 +1,72 @@
 package runner
 
 import (
-	"sort"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Redactor replaces every known secret value with a label naming where the
 // secret came from, so a transcript still tells which credential was used
 // without showing it.
+//
+// Redaction is a single left-to-right pass: at each position the longest
+// registered value that starts there is replaced, and the text that replaced
+// it is never searched again. When several labels register the same value,
+// its replacement names them all, sorted: [redacted:tokens.a|tokens.b],
+// whatever the order of the Add calls.
+//
+// A Redactor is safe for concurrent use.
 type Redactor struct {
-	secrets map[string]string // value -> label
-	ordered []string          // values, longest first, so a secret containing another is replaced whole
+	mu     sync.RWMutex
+	labels map[string][]string // value -> its labels, sorted, distinct
+	// first holds, for each first byte, the values starting with it and their
+	// replacements, longest value first.
+	first [256][]match
+}
+
+type match struct {
+	value, replacement string
 }
 
 // NewRedactor returns a Redactor that knows no secrets yet.
 func NewRedactor() *Redactor {
-	return &Redactor{secrets: map[string]string{}}
+	return &Redactor{labels: map[string][]string{}}
 }
 
 // Add registers a secret value under a label such as "tokens.valid".
 // Empty values are ignored: they cannot leak and would match everywhere.
+// Add refuses nothing else: check a configured secret with ValidSecret first.
 func (r *Redactor) Add(label, value string) {
 	if value == "" {
 		return
 	}
-	if _, seen := r.secrets[value]; !seen {
-		r.ordered = append(r.ordered, value)
-		sort.Slice(r.ordered, func(i, j int) bool { return len(r.ordered[i]) > len(r.ordered[j]) })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range variants(value) {
+		labels := r.labels[v]
+		if i, found := slices.BinarySearch(labels, label); !found {
+			r.labels[v] = slices.Insert(labels, i, label)
+			r.index(v)
+		}
 	}
-	r.secrets[value] = label
+}
+
+// index (re)places value in the first-byte table with its current labels.
+func (r *Redactor) index(value string) {
+	repl := "[redacted:" + strings.Join(r.labels[value], "|") + "]"
+	list := r.first[value[0]]
+	for i := range list {
+		if list[i].value == value {
+			list[i].replacement = repl
+			return
+		}
+	}
+	i, _ := slices.BinarySearchFunc(list, len(value), func(m match, n int) int { return n - len(m.value) })
+	r.first[value[0]] = slices.Insert(list, i, match{value, repl})
 }
 
 // Redact returns s with every registered secret replaced by [redacted:label].
@@ -36,10 +74,74 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil {
 		return s
 	}
-	for _, v := range r.ordered {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted:"+r.secrets[v]+"]")
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var b strings.Builder
+	done := 0 // s[:done] is in b, or replaced
+	for i := 0; i < len(s); {
+		m := r.longestAt(s[i:])
+		if m == nil {
+			i++
+			continue
+		}
+		if done == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[done:i])
+		b.WriteString(m.replacement)
+		i += len(m.value)
+		done = i
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// longestAt is the longest registered value s starts with, or nil.
+func (r *Redactor) longestAt(s string) *match {
+	list := r.first[s[0]]
+	for i := range list {
+		if strings.HasPrefix(s, list[i].value) {
+			return &list[i]
 		}
 	}
-	return s
+	return nil
+}
+
+// variants are the forms of a secret Redact looks for: the value itself and
+// the encodings of it a server commonly echoes back.
+func variants(value string) []string {
+	return []string{value}
+}
+
+// MinSecretLen is the shortest secret ValidSecret accepts, in characters.
+const MinSecretLen = 8
+
+// ValidSecret says why value cannot be used as a secret, or returns nil.
+// A secret shorter than MinSecretLen would redact parts of every URL and
+// body; a secret with a byte that may not appear in an HTTP header field
+// value (a control character such as a newline, CR or NUL, or leading or
+// trailing whitespace, which a server trims) cannot be sent as a header,
+// and a server's copy of it would differ from the value Redact looks for.
+// The error never contains the value.
+func ValidSecret(value string) error {
+	if n := utf8.RuneCountInString(value); n < MinSecretLen {
+		return fmt.Errorf("secret is %d characters long, shorter than %d: redacting it would redact parts of every URL", n, MinSecretLen)
+	}
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			name := map[byte]string{'\n': "a newline", '\r': "a carriage return", 0: "a NUL byte"}[c]
+			if name == "" {
+				name = fmt.Sprintf("control character 0x%02x", c)
+			}
+			return fmt.Errorf("secret contains %s at byte %d: not allowed in an HTTP header field value", name, i)
+		}
+	}
+	if strings.TrimLeft(value, " \t") != value || strings.TrimRight(value, " \t") != value {
+		return errors.New("secret starts or ends with a space or tab: an HTTP header field value cannot, and servers trim it")
+	}
+	return nil
 }
