@@ -1,11 +1,17 @@
 package runner
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -110,10 +116,98 @@ func (r *Redactor) longestAt(s string) *match {
 	return nil
 }
 
-// variants are the forms of a secret Redact looks for: the value itself and
-// the encodings of it a server commonly echoes back.
+// variants are the forms of a secret Redact looks for: the value itself,
+// then each distinct encoding of it a server commonly echoes back: in a JSON
+// string, in a URL, in base64, in XML or HTML text.
 func variants(value string) []string {
-	return []string{value}
+	out := []string{value}
+	seen := map[string]bool{value: true}
+	add := func(forms ...string) {
+		for _, f := range forms {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	add(jsonForms(value)...)
+	add(url.QueryEscape(value), url.PathEscape(value))
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		add(enc.EncodeToString([]byte(value)))
+	}
+	add(base64Cores(value)...)
+	add(xmlForms(value)...)
+	return out
+}
+
+// jsonForms are value inside a JSON string as encoders write it:
+// encoding/json's (<, > and & as \u003c…), without HTML escaping, with
+// every non-ASCII character as \uXXXX (Python, PHP), each also with "/"
+// written "\/" (PHP).
+func jsonForms(value string) []string {
+	html, _ := json.Marshal(value)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(value)
+	forms := []string{
+		strings.Trim(string(html), `"`),
+		strings.TrimSuffix(strings.TrimPrefix(plain.String(), `"`), "\"\n"),
+	}
+	var ascii strings.Builder
+	for _, c := range forms[1] {
+		if c < utf8.RuneSelf {
+			ascii.WriteRune(c)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{c}) {
+			fmt.Fprintf(&ascii, `\u%04x`, u)
+		}
+	}
+	forms = append(forms, ascii.String())
+	for _, f := range forms[:3] {
+		forms = append(forms, strings.ReplaceAll(f, "/", `\/`))
+	}
+	return forms
+}
+
+// base64Cores find value base64-encoded inside a longer text, such as the
+// password in Basic credentials: for each of the three alignments value can
+// start at, the characters that depend on value's bytes alone. A core
+// shorter than 8 characters could match by chance and is left out.
+func base64Cores(value string) []string {
+	var cores []string
+	for k := range 3 {
+		buf := append(make([]byte, k), value...)
+		from, to := (8*k+5)/6, 8*len(buf)/6
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			if s := enc.EncodeToString(buf); to-from >= 8 {
+				cores = append(cores, s[from:to])
+			}
+		}
+	}
+	return cores
+}
+
+// xmlForms are value as XML or HTML text or attribute: & and < always
+// escaped, > as is or &gt;, " as is, &quot; or &#34;, ' as is, &apos; or
+// &#39; (encoding/xml and html.EscapeString write the numeric forms).
+func xmlForms(value string) []string {
+	if !strings.ContainsAny(value, `&<>"'`+"\t") {
+		return nil
+	}
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(value))
+	forms := []string{b.String()}
+	for _, gt := range []string{">", "&gt;"} {
+		for _, quot := range []string{`"`, "&quot;", "&#34;"} {
+			for _, apos := range []string{"'", "&apos;", "&#39;"} {
+				r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", gt, `"`, quot, "'", apos)
+				forms = append(forms, r.Replace(value))
+			}
+		}
+	}
+	return forms
 }
 
 // MinSecretLen is the shortest secret ValidSecret accepts, in characters.

@@ -1,8 +1,16 @@
 package runner
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func TestSharedValueGetsOneLabelWhateverTheAddOrder(t *testing.T) {
@@ -80,6 +88,92 @@ func TestValidSecret(t *testing.T) {
 		}
 		if len(bad) >= 4 && strings.Contains(err.Error(), bad[1:4]) {
 			t.Errorf("the error shows part of the secret: %v", err)
+		}
+	}
+}
+
+// TestEscapedFormsAreRedacted: a server that echoes a secret back usually
+// echoes it encoded: in a JSON string, a URL, base64 or XML text.
+func TestEscapedFormsAreRedacted(t *testing.T) {
+	const label = "tokens.valid"
+	for _, secret := range []string{
+		`Ab/c<d&e>"f'g\h é+%x=?😀`,
+		"plain-token-0123456789",
+	} {
+		r := NewRedactor()
+		r.Add(label, secret)
+		jsonHTML, _ := json.Marshal(secret)
+		var plain bytes.Buffer
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(secret)
+		var xmlText bytes.Buffer
+		_ = xml.EscapeText(&xmlText, []byte(secret))
+		forms := map[string]string{
+			"json (encoding/json)":         strings.Trim(string(jsonHTML), `"`),
+			"json without HTML escaping":   strings.Trim(plain.String(), "\"\n"),
+			`json with \/`:                 strings.ReplaceAll(strings.Trim(string(jsonHTML), `"`), "/", `\/`),
+			"json, non-ASCII as \\u (PHP)": phpJSON(secret),
+			"url.QueryEscape":              url.QueryEscape(secret),
+			"url.PathEscape":               url.PathEscape(secret),
+			"base64 std":                   base64.StdEncoding.EncodeToString([]byte(secret)),
+			"base64 std raw":               base64.RawStdEncoding.EncodeToString([]byte(secret)),
+			"base64 url":                   base64.URLEncoding.EncodeToString([]byte(secret)),
+			"base64 url raw":               base64.RawURLEncoding.EncodeToString([]byte(secret)),
+			"xml.EscapeText":               xmlText.String(),
+			"html.EscapeString":            html.EscapeString(secret),
+			"xml named entities": strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").
+				Replace(secret),
+			"xml attribute, minimal": strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;").Replace(secret),
+		}
+		for name, form := range forms {
+			got := r.Redact("<" + form + ">")
+			if got != "<[redacted:"+label+"]>" {
+				t.Errorf("%s of %q: Redact(%q) = %q", name, secret, "<"+form+">", got)
+			}
+		}
+		// Inside a longer base64 text (Basic credentials), at every alignment.
+		for _, user := range []string{"", "u", "us", "use"} {
+			basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret + ":x"))
+			got := r.Redact("Basic " + basic)
+			if !strings.Contains(got, "[redacted:"+label+"]") || len(got) > len(basic)-len(secret)+len("Basic [redacted:tokens.valid]")+4 {
+				t.Errorf("base64 of %q inside a longer text: %q -> %q", secret, basic, got)
+			}
+		}
+	}
+}
+
+// phpJSON is json_encode's default: "/" as "\/", non-ASCII as \uXXXX.
+func phpJSON(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\' || c == '/':
+			b.WriteString(`\` + string(c))
+		case c >= 0x80:
+			for _, u := range utf16.Encode([]rune{c}) {
+				fmt.Fprintf(&b, `\u%04x`, u)
+			}
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+func TestVariantsAreDistinctAndDifferFromTheValue(t *testing.T) {
+	v := `Ab/c<d&e>"f'g\h é+%x=?`
+	seen := map[string]bool{}
+	for i, form := range variants(v) {
+		if seen[form] || (i > 0 && form == v) || form == "" {
+			t.Errorf("variant %d %q repeated, empty or the value itself", i, form)
+		}
+		seen[form] = true
+	}
+	// A value no escaping changes has only base64 forms besides itself.
+	for _, form := range variants("abcdefghij")[1:] {
+		if strings.Trim(form, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != "" {
+			t.Errorf("variant %q of a plain value is not base64", form)
 		}
 	}
 }
