@@ -31,7 +31,8 @@ type Redactor struct {
 	labels map[string][]string // value -> its labels, sorted, distinct
 	// first holds, for each first byte, the values starting with it and their
 	// replacements, longest value first.
-	first [256][]match
+	first   [256][]match
+	longest int // length of the longest value
 }
 
 type match struct {
@@ -73,18 +74,27 @@ func (r *Redactor) index(value string) {
 	}
 	i, _ := slices.BinarySearchFunc(list, len(value), func(m match, n int) int { return n - len(m.value) })
 	r.first[value[0]] = slices.Insert(list, i, match{value, repl})
+	r.longest = max(r.longest, len(value))
 }
 
 // Redact returns s with every registered secret replaced by [redacted:label].
 func (r *Redactor) Redact(s string) string {
+	out, _ := r.redactPrefix(s, len(s))
+	return out
+}
+
+// redactPrefix redacts s up to limit bytes, extended to the end of a secret
+// that starts before limit, and says how many bytes of s that covers.
+func (r *Redactor) redactPrefix(s string, limit int) (string, int) {
 	if r == nil {
-		return s
+		return s[:min(limit, len(s))], min(limit, len(s))
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var b strings.Builder
 	done := 0 // s[:done] is in b, or replaced
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) && i < limit {
 		m := r.longestAt(s[i:])
 		if m == nil {
 			i++
@@ -99,10 +109,20 @@ func (r *Redactor) Redact(s string) string {
 		done = i
 	}
 	if done == 0 {
-		return s
+		return s[:i], i
 	}
-	b.WriteString(s[done:])
-	return b.String()
+	b.WriteString(s[done:i])
+	return b.String(), i
+}
+
+// maxLen is the length of the longest registered value, 0 for nil.
+func (r *Redactor) maxLen() int {
+	if r == nil {
+		return 0
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.longest
 }
 
 // longestAt is the longest registered value s starts with, or nil.
@@ -238,4 +258,66 @@ func ValidSecret(value string) error {
 		return errors.New("secret starts or ends with a space or tab: an HTTP header field value cannot, and servers trim it")
 	}
 	return nil
+}
+
+// Clean makes s safe to print: secrets redacted, then control characters
+// escaped (EscapeControl). Use it on anything that may hold a secret or
+// text from the target before it reaches a terminal, a log or a report.
+// A nil Redactor only escapes.
+func (r *Redactor) Clean(s string) string {
+	return EscapeControl(r.Redact(s))
+}
+
+// EscapeControl returns s with every character that could rewrite a
+// terminal written as visible text: C0 controls except newline and tab
+// (ESC, CR, BEL, backspace, NUL…) and DEL as \x1b-style escapes, C1
+// controls (U+0080–U+009F) as \u009b-style escapes, and each byte that is
+// not valid UTF-8 as \xff-style escapes. A backslash already in s is left
+// as it is.
+func EscapeControl(s string) string {
+	return escapeControl(s, false)
+}
+
+// escapeControl is EscapeControl, escaping newlines too when oneLine.
+func escapeControl(s string, oneLine bool) string {
+	i := 0
+	for i < len(s) {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if needsEscape(c, size, oneLine) {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case !needsEscape(c, size, oneLine):
+			b.WriteString(s[i : i+size])
+		case c >= 0x80 && size > 1:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func needsEscape(c rune, size int, oneLine bool) bool {
+	switch {
+	case c == utf8.RuneError && size == 1:
+		return true
+	case c == '\t':
+		return false
+	case c == '\n':
+		return oneLine
+	default:
+		return c < 0x20 || c >= 0x7f && c <= 0x9f
+	}
 }
