@@ -29,19 +29,26 @@ import (
 type Redactor struct {
 	mu     sync.RWMutex
 	labels map[string][]string // value -> its labels, sorted, distinct
-	// first holds, for each first byte, the values starting with it and their
-	// replacements, longest value first.
-	first   [256][]match
-	longest int // length of the longest value
+	// trie holds every value, byte by byte; trie[0] is the root. A node
+	// where a value ends holds its replacement.
+	trie    []trieNode
+	root    [256]int32 // the root's edges, by byte: the node or 0
+	longest int        // length of the longest value
 }
 
-type match struct {
-	value, replacement string
+type trieNode struct {
+	edges       []trieEdge
+	replacement string // "" unless a value ends here
+}
+
+type trieEdge struct {
+	b    byte
+	next int32
 }
 
 // NewRedactor returns a Redactor that knows no secrets yet.
 func NewRedactor() *Redactor {
-	return &Redactor{labels: map[string][]string{}}
+	return &Redactor{labels: map[string][]string{}, trie: make([]trieNode, 1)}
 }
 
 // Add registers a secret value under a label such as "tokens.valid".
@@ -53,6 +60,9 @@ func (r *Redactor) Add(label, value string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.labels == nil { // a zero Redactor
+		r.labels, r.trie = map[string][]string{}, make([]trieNode, 1)
+	}
 	for _, v := range variants(value) {
 		labels := r.labels[v]
 		if i, found := slices.BinarySearch(labels, label); !found {
@@ -62,19 +72,37 @@ func (r *Redactor) Add(label, value string) {
 	}
 }
 
-// index (re)places value in the first-byte table with its current labels.
+// index sets value's replacement in the trie from its current labels.
 func (r *Redactor) index(value string) {
-	repl := "[redacted:" + strings.Join(r.labels[value], "|") + "]"
-	list := r.first[value[0]]
-	for i := range list {
-		if list[i].value == value {
-			list[i].replacement = repl
-			return
+	n := int32(0)
+	for i := 0; i < len(value); i++ {
+		next := r.child(n, value[i])
+		if next == 0 {
+			next = int32(len(r.trie))
+			r.trie = append(r.trie, trieNode{})
+			if n == 0 {
+				r.root[value[i]] = next
+			} else {
+				r.trie[n].edges = append(r.trie[n].edges, trieEdge{value[i], next})
+			}
+		}
+		n = next
+	}
+	r.trie[n].replacement = "[redacted:" + strings.Join(r.labels[value], "|") + "]"
+	r.longest = max(r.longest, len(value))
+}
+
+// child is the node after n on byte b, or 0 (the root is nobody's child).
+func (r *Redactor) child(n int32, b byte) int32 {
+	if n == 0 {
+		return r.root[b]
+	}
+	for _, e := range r.trie[n].edges {
+		if e.b == b {
+			return e.next
 		}
 	}
-	i, _ := slices.BinarySearchFunc(list, len(value), func(m match, n int) int { return n - len(m.value) })
-	r.first[value[0]] = slices.Insert(list, i, match{value, repl})
-	r.longest = max(r.longest, len(value))
+	return 0
 }
 
 // Redact returns s with every registered secret replaced by [redacted:label].
@@ -86,7 +114,7 @@ func (r *Redactor) Redact(s string) string {
 // redactPrefix redacts s up to limit bytes, extended to the end of a secret
 // that starts before limit, and says how many bytes of s that covers.
 func (r *Redactor) redactPrefix(s string, limit int) (string, int) {
-	if r == nil {
+	if r == nil || r.trie == nil {
 		return s[:min(limit, len(s))], min(limit, len(s))
 	}
 	r.mu.RLock()
@@ -95,8 +123,8 @@ func (r *Redactor) redactPrefix(s string, limit int) (string, int) {
 	done := 0 // s[:done] is in b, or replaced
 	i := 0
 	for i < len(s) && i < limit {
-		m := r.longestAt(s[i:])
-		if m == nil {
+		length, replacement := r.longestAt(s[i:])
+		if length == 0 {
 			i++
 			continue
 		}
@@ -104,8 +132,8 @@ func (r *Redactor) redactPrefix(s string, limit int) (string, int) {
 			b.Grow(len(s))
 		}
 		b.WriteString(s[done:i])
-		b.WriteString(m.replacement)
-		i += len(m.value)
+		b.WriteString(replacement)
+		i += length
 		done = i
 	}
 	if done == 0 {
@@ -125,15 +153,20 @@ func (r *Redactor) maxLen() int {
 	return r.longest
 }
 
-// longestAt is the longest registered value s starts with, or nil.
-func (r *Redactor) longestAt(s string) *match {
-	list := r.first[s[0]]
-	for i := range list {
-		if strings.HasPrefix(s, list[i].value) {
-			return &list[i]
+// longestAt is the length of the longest registered value s starts with and
+// its replacement, or 0.
+func (r *Redactor) longestAt(s string) (int, string) {
+	length, replacement := 0, ""
+	n := int32(0)
+	for i := 0; i < len(s); i++ {
+		if n = r.child(n, s[i]); n == 0 {
+			break
+		}
+		if repl := r.trie[n].replacement; repl != "" {
+			length, replacement = i+1, repl
 		}
 	}
-	return nil
+	return length, replacement
 }
 
 // variants are the forms of a secret Redact looks for: the value itself,

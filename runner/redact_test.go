@@ -61,6 +61,14 @@ func TestNilAndEmptyRedactorsChangeNothing(t *testing.T) {
 	if got := r.Redact("a secret"); got != "a secret" {
 		t.Errorf("empty secret changed the text: %q", got)
 	}
+	var zero Redactor
+	if got := zero.Redact("a secret-value"); got != "a secret-value" {
+		t.Errorf("a zero Redactor changed the text: %q", got)
+	}
+	zero.Add("k", "secret-value")
+	if got := zero.Redact("a secret-value"); got != "a [redacted:k]" {
+		t.Errorf("a zero Redactor after Add: %q", got)
+	}
 }
 
 func TestValidSecret(t *testing.T) {
@@ -175,5 +183,36 @@ func TestVariantsAreDistinctAndDifferFromTheValue(t *testing.T) {
 		if strings.Trim(form, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != "" {
 			t.Errorf("variant %q of a plain value is not base64", form)
 		}
+	}
+}
+
+// BenchmarkRedact: a 2 KiB transcript through a redactor holding 8 secrets
+// and their encoded forms, three of them present.
+func BenchmarkRedact(b *testing.B) {
+	r := NewRedactor()
+	var secrets []string
+	for i := range 8 {
+		s := fmt.Sprintf("tok/%d<&>\"'-%x-secret-value", i, i*0x9e3779b9)
+		secrets = append(secrets, s)
+		r.Add(fmt.Sprintf("tokens.t%d", i), s)
+	}
+	head := "> GET http://127.0.0.1:8081/v2/items?key=" + url.QueryEscape(secrets[0]) + "&page=2\n" +
+		"> Authorization: Bearer " + secrets[1] + "\n> Accept: application/json\n" +
+		"< HTTP/1.1 401 Unauthorized (after 1.2ms)\n< Content-Type: application/json\n<\n" +
+		`< {"error":"invalid_token","token":"` + strings.Trim(fmt.Sprintf("%q", secrets[2]), `"`) + `","items":[`
+	var t strings.Builder
+	t.WriteString(head)
+	for i := 0; t.Len() < 2048-2; i++ {
+		fmt.Fprintf(&t, `{"id":%d,"name":"Item number %d","tags":["alpha","beta"]},`, i, i)
+	}
+	t.WriteString("]}")
+	text := t.String()[:2048]
+	if out := r.Redact(text); strings.Count(out, "[redacted:") != 3 {
+		b.Fatalf("want 3 secrets redacted:\n%s", out)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Redact(text)
 	}
 }
