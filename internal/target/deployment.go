@@ -105,7 +105,7 @@ func (d *Deployment) validate(runtime []string) []error {
 		errs = append(errs, errors.New("credentials.valid: required"))
 	}
 	for role, s := range d.Credentials {
-		if err := s.check(); err != nil && s.Set() {
+		if err := runner.ValidSecret(s.Value); err != nil && s.Set() {
 			errs = append(errs, fmt.Errorf("credentials.%s: %w", role, err))
 		}
 	}
