@@ -29,6 +29,9 @@ type Env struct {
 	Observe func(*runner.Exchange) []check.Problem
 	// Throttled tells an answer that refuses a request for the rate limit.
 	Throttled func(*runner.Exchange) bool
+	// fresh gives the values a request's runtime placeholders take when the
+	// probe does not pass them.
+	fresh func() map[string]string
 	// check judges an answer against a spec's row.
 	check func(*Spec, *runner.Exchange, Sent) []check.Problem
 }

@@ -129,6 +129,9 @@ type Plan struct {
 	Check     func(*Spec, *runner.Exchange, Sent) []check.Problem
 	Throttled func(*runner.Exchange) bool
 	Observe   func(*runner.Exchange) []check.Problem
+	// Fresh gives new values for the runtime placeholders of every request
+	// (a name no run has used), unless the probe passes its own.
+	Fresh func() map[string]string
 }
 
 // Cases pairs every catalog row with its probes, each split by its items
@@ -147,7 +150,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 			return nil, fmt.Errorf("config: requests.%s/…: %s is not a row of the %s catalog (docs/specs.md lists them)", id, id, p.API)
 		}
 	}
-	env.Deployment, env.check, env.Throttled, env.Observe = p.Deployment, p.Check, p.Throttled, p.Observe
+	env.Deployment, env.check, env.Throttled, env.Observe, env.fresh = p.Deployment, p.Check, p.Throttled, p.Observe, p.Fresh
 	variants := p.Variants
 	if len(variants) == 0 {
 		variants = []Variant{{}}

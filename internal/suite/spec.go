@@ -68,8 +68,16 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		vars[pairs[i]] = pairs[i+1]
 	}
+	var fresh map[string]string
 	for _, name := range step.Placeholders() {
 		if _, runtime := vars[name]; runtime {
+			continue
+		}
+		if s.fresh != nil && fresh == nil {
+			fresh = s.fresh()
+		}
+		if v, ok := fresh[name]; ok {
+			vars[name] = v
 			continue
 		}
 		v, set := s.Deployment.Var(name)

@@ -34,8 +34,8 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		"oversized upload":                      {Run: oversizedUpload(cfg)},
 		"request burst":                         {Run: requestBurst(cfg)},
 		"extensions created to the limit":       {Run: createToLimit(cfg), Serial: true},
-		"required argument missing":             {Run: fresh("extension_missing_name")},
-		"argument of wrong type":                {Run: fresh("extension_wrong_type")},
+		"required argument missing":             {Step: "extension_missing_name"},
+		"argument of wrong type":                {Step: "extension_wrong_type"},
 		"queue resource of a phone extension":   {Step: "wrong_extension_type"},
 		"upload not audio":                      {Step: "upload_wrong_file"},
 		"client token asks for extension @me":   {Step: "unresolvable_me"},
@@ -47,19 +47,11 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 	}
 }
 
-// fresh sends a step filled with a name and e-mail no run has used.
-func fresh(step string) func(*suite.Spec) {
-	return func(s *suite.Spec) {
-		sent := s.Request(step, "name", uniqueName(), "email", uniqueEmail())
-		s.Expect(s.Send(sent), sent)
-	}
-}
-
 // extensionLifecycle checks the success code of one method on a real
 // create, read, update and delete of an extension; the other steps only
 // prepare it.
 func extensionLifecycle(s *suite.Spec) {
-	created := s.Send(s.Request("create_extension", "name", uniqueName(), "email", uniqueEmail()))
+	created := s.Send(s.Request("create_extension"))
 	if s.Row.Method == "POST" {
 		s.Verify(created, check.Success(created, s.Row.Code))
 		return
@@ -80,7 +72,7 @@ func extensionLifecycle(s *suite.Spec) {
 	default:
 		ginkgo.Fail(fmt.Sprintf("catalog row %s: no lifecycle step for method %q", s.Row.ID, s.Row.Method))
 	}
-	ex := s.Do(step, "id", id, "name", uniqueName(), "email", uniqueEmail())
+	ex := s.Do(step, "id", id)
 	if s.Row.Method == "DELETE" && ex.Status == s.Row.Code {
 		s.Removed("extension", id)
 	}
@@ -91,7 +83,7 @@ func extensionLifecycle(s *suite.Spec) {
 // suite never holds the body in memory.
 func oversizedBody(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		sent := s.Request("oversized_body", "name", uniqueName(), "email", uniqueEmail())
+		sent := s.Request("oversized_body")
 		sent.Stream(cfg.Limits.RequestBodyBytes+1, 'a')
 		s.Expect(s.Send(sent), sent)
 	}
@@ -101,7 +93,7 @@ func oversizedBody(cfg *target.Telephony) func(*suite.Spec) {
 // but under the request-body limit, so only the file size is at fault.
 func oversizedUpload(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		sent := s.Request("upload_large_file", "name", uniqueName(), "email", uniqueEmail())
+		sent := s.Request("upload_large_file")
 		sent.Stream(cfg.Limits.LargeFileBytes, 0)
 		s.Expect(s.Send(sent), sent)
 	}
@@ -122,7 +114,7 @@ func requestBurst(cfg *target.Telephony) func(*suite.Spec) {
 func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		for i := 1; i <= cfg.Limits.MaxCreated; i++ {
-			sent := s.Request("create_extension", "name", uniqueName(), "email", uniqueEmail())
+			sent := s.Request("create_extension")
 			ex := s.Send(sent)
 			if ex.Status != http.StatusCreated {
 				s.Expect(ex, sent)
@@ -145,20 +137,21 @@ func secondArchive(s *suite.Spec) {
 // duplicate creates an extension, then another sharing the named value.
 func duplicate(shared string) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		first := map[string]string{"name": uniqueName(), "email": uniqueEmail()}
+		first := freshValues()
 		created := s.Request("create_extension", "name", first["name"], "email", first["email"])
 		s.Setup("create the first extension", s.Send(created), created.Step.Codes...)
-		second := map[string]string{"name": uniqueName(), "email": uniqueEmail(), shared: first[shared]}
+		second := freshValues()
+		second[shared] = first[shared]
 		again := s.Request("create_extension", "name", second["name"], "email", second["email"])
 		s.Expect(s.Send(again), again)
 	}
 }
 
-// uniqueName is a name no earlier run has used, so runs never collide.
-func uniqueName() string {
+// freshValues are a name and an e-mail address no earlier run has used, so
+// runs never collide.
+func freshValues() map[string]string {
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
-	return "apiconform-" + hex.EncodeToString(b)
+	name := "apiconform-" + hex.EncodeToString(b)
+	return map[string]string{"name": name, "email": name + "@apiconform.invalid"}
 }
-
-func uniqueEmail() string { return uniqueName() + "@apiconform.invalid" }
