@@ -107,6 +107,12 @@ func FromReport(name string, r types.Report, classname func(types.SpecReport) st
 		if sr.State.Is(types.SpecStateFailureStates) {
 			fmt.Fprintf(&detail, "%s\n\nat %s\n", sr.Failure.Message, sr.Failure.Location)
 		}
+		// A cleanup that fails after the spec did (something left on the
+		// target) is a failure of its own: a reader must see both.
+		for _, af := range sr.AdditionalFailures {
+			c.Message = summary(c.Message) + "\nalso: " + summary(af.Failure.Message)
+			fmt.Fprintf(&detail, "\nalso: %s\n\nat %s\n", af.Failure.Message, af.Failure.Location)
+		}
 		for _, e := range sr.ReportEntries {
 			fmt.Fprintf(&detail, "\n--- %s\n%s\n", e.Name, e.StringRepresentation())
 		}

@@ -231,14 +231,7 @@ func (s *Spec) Do(name string, vars ...string) *runner.Exchange {
 
 func (s *Spec) send(req runner.Request) *runner.Exchange {
 	ginkgo.GinkgoHelper()
-	retry := s.Deployment.Retry
-	ex := s.Client.Do(req)
-	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(ex) && attempt <= retry.Attempts; attempt++ {
-		wait := retryAfter(ex, retry.MaxWait)
-		s.Attach(fmt.Sprintf("throttled answer, waited %s before try %d of %d", wait, attempt+1, retry.Attempts+1), ex)
-		time.Sleep(wait)
-		ex = s.Client.Do(req)
-	}
+	ex := s.patiently(req)
 	s.Attach("exchange", ex)
 	if s.Observe != nil {
 		if p := s.Observe(ex); len(p) > 0 {
@@ -246,7 +239,22 @@ func (s *Spec) send(req runner.Request) *runner.Exchange {
 		}
 	}
 	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
-		ginkgo.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", retry.Attempts+1), ex, nil))
+		ginkgo.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1), ex, nil))
+	}
+	return ex
+}
+
+// patiently sends req, waiting out throttled answers (unless the spec
+// tests the rate limit) at most retry.attempts times; each throttled
+// exchange stays in the report.
+func (s *Spec) patiently(req runner.Request) *runner.Exchange {
+	retry := s.Deployment.Retry
+	ex := s.Client.Do(req)
+	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(ex) && attempt <= retry.Attempts; attempt++ {
+		wait := retryAfter(ex, retry.MaxWait)
+		s.Attach(fmt.Sprintf("throttled answer, waited %s before try %d of %d", wait, attempt+1, retry.Attempts+1), ex)
+		time.Sleep(wait)
+		ex = s.Client.Do(req)
 	}
 	return ex
 }

@@ -45,7 +45,7 @@ func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string
 	r := resource{kind: kind, vars: vars}
 	r.id, r.idSet = createdID(ex.Body, s.Deployment.IDField)
 	if r.idSet && (strings.ContainsAny(r.id, "/?#") || strings.Contains(r.id, "..") || r.id == "") {
-		s.leftover(r, fmt.Sprintf("the id %q cannot be put into a path safely", r.id), nil)
+		s.leftover(r, fmt.Sprintf("the id %q cannot be put into a path safely", r.id))
 		ginkgo.Fail(fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind))
 	}
 	t.mu.Lock()
@@ -89,10 +89,10 @@ func (t *tracker) drain(s *Spec) {
 func (s *Spec) remove(r resource) string {
 	step, key, err := s.Deployment.Step(s.Row.ID, "remove_"+r.kind)
 	if err != nil {
-		return s.leftover(r, fmt.Sprintf("the suite has no step remove_%s", r.kind), nil)
+		return s.leftover(r, fmt.Sprintf("the suite has no step remove_%s", r.kind))
 	}
 	if step.Method == "NONE" {
-		return s.leftover(r, key+" says it cannot be removed", nil)
+		return s.leftover(r, key+" says it cannot be removed")
 	}
 	vars := []string{}
 	for k, v := range r.vars {
@@ -100,27 +100,25 @@ func (s *Spec) remove(r resource) string {
 	}
 	if slices.Contains(step.Placeholders(), "id") {
 		if !r.idSet {
-			return s.leftover(r, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField), nil)
+			return s.leftover(r, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField))
 		}
 		vars = append(vars, "id", r.id)
 	}
 	sent := s.Build(step, key, vars...)
 	sent.Cleanup = true
-	ex := s.Client.Do(sent.Request)
+	ex := s.patiently(sent.Request)
 	s.Attach("cleanup", ex)
 	if ex.Err != nil || !slices.Contains(step.Codes, ex.Status) {
-		return s.leftover(r, fmt.Sprintf("%s answered %d, want %v %v", key, ex.Status, step.Codes, errText(ex.Err)), ex)
+		return s.leftover(r, fmt.Sprintf("%s answered %d, want %v %v", key, ex.Status, step.Codes, errText(ex.Err)))
 	}
 	return ""
 }
 
 // leftover records, in the spec's report, something the suite created and
-// could not remove, and returns the line for the failure message.
-func (s *Spec) leftover(r resource, why string, ex *runner.Exchange) string {
+// could not remove, and returns the line for the failure message (the
+// removal's exchange is attached to the report already).
+func (s *Spec) leftover(r resource, why string) string {
 	line := fmt.Sprintf("%s: %s", r, why)
-	if ex != nil {
-		line += "\n" + ex.Transcript()
-	}
 	ginkgo.AddReportEntry(LeftoverEntry, s.Client.Redactor().Redact(fmt.Sprintf("%s (row %s): %s", r, s.Row.ID, why)), ginkgo.ReportEntryVisibilityAlways)
 	return line
 }
