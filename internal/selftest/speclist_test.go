@@ -26,7 +26,8 @@ const specList = "../../docs/specs.md"
 // go test ./internal/selftest -run SpecList -update.
 func TestSpecListIsCurrent(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("# Every spec\n\nGenerated from the catalogs and the built-in configurations by\n`go test ./internal/selftest -run SpecList -update`; a test fails when it drifts.\n")
+	b.WriteString("# Every spec\n\nGenerated from the catalogs and the built-in configurations by\n`go test ./internal/selftest -run SpecList -update`; a test fails when it drifts.\n" +
+		"*Configured by* lists the configuration keys that steer the spec's requests (README, \"Configuration\").\n")
 	for _, api := range []struct {
 		name  string
 		setup suite.Setup
@@ -40,9 +41,10 @@ func TestSpecListIsCurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "\n## %s (%d specs)\n\n| id | spec | labels |\n|---|---|---|\n", api.name, len(cases))
+		fmt.Fprintf(&b, "\n## %s (%d specs)\n\n| id | spec | page line | labels | configured by |\n|---|---|---|---|---|\n", api.name, len(cases))
 		for _, c := range cases {
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.ID(), strings.ReplaceAll(c.Name(), "|", "\\|"), strings.Join(append([]string{api.name}, c.AllLabels()...), ", "))
+			fmt.Fprintf(&b, "| `%s` | %s | %d | %s | %s |\n", c.ID(), strings.ReplaceAll(c.Name(), "|", "\\|"), c.Row.Line,
+				strings.Join(append([]string{api.name}, c.AllLabels()...), ", "), "`"+strings.Join(c.Keys, "`, `")+"`")
 		}
 	}
 	if *update {

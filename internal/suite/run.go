@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,8 +33,10 @@ type Case struct {
 	// holds state the whole client shares (a resource limit, a pending archive).
 	Serial bool
 	Run    func(*Spec)
-	item   Item
-	vary   Variant
+	// Keys are the configuration keys that steer the spec's requests.
+	Keys []string
+	item Item
+	vary Variant
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -99,6 +102,9 @@ type Probe struct {
 	Run    func(*Spec)   // a probe of several requests
 	Items  func() []Item // split into one spec per configured item
 	Serial bool          // holds state the whole client shares
+	// Uses are the configuration keys a probe of several requests reads:
+	// its steps (requests.<step>) and limits; listed in docs/specs.md.
+	Uses []string
 }
 
 // Item is one configured request a probe is split by (a resource and a
@@ -173,7 +179,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 			for _, it := range items {
 				for _, v := range variants {
 					c := Case{Row: row, Probe: name, Labels: append(slices.Clone(labels), v.Labels...), Serial: probe.Serial,
-						Run: probe.run(), item: it, vary: v}
+						Run: probe.run(), Keys: probe.keys(p.Deployment, row.ID, it), item: it, vary: v}
 					switch {
 					case it.Name != "" && v.Name != "":
 						c.Probe, c.Variant = name+" "+it.Name, v.Name
@@ -188,6 +194,48 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 		}
 	}
 	return cases, nil
+}
+
+// keys are the configuration keys that steer a probe's requests for a row:
+// its steps, and the removal of what they create.
+func (p Probe) keys(d *target.Deployment, row string, it Item) []string {
+	var steps []target.Step
+	var keys []string
+	add := func(step target.Step, key string) {
+		steps, keys = append(steps, step), append(keys, key)
+	}
+	for _, k := range append([]string{"requests." + p.Step}, p.Uses...) {
+		if name, ok := strings.CutPrefix(k, "requests."); ok && name != "" {
+			if step, key, err := d.Step(row, name); err == nil {
+				add(step, key)
+			}
+		} else if k != "requests." {
+			keys = append(keys, k)
+		}
+	}
+	if it.Key != "" {
+		add(it.Step, it.Key)
+	}
+	for _, st := range steps {
+		if st.Creates != "" {
+			if _, key, err := d.Step(row, "remove_"+st.Creates); err == nil && !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+	}
+	var values []string
+	for _, st := range steps {
+		if st.As != "none" {
+			values = append(values, "credentials."+cmp.Or(st.As, "valid"))
+		}
+		for _, name := range st.Placeholders() {
+			if _, ok := d.Vars[name]; ok {
+				values = append(values, "vars."+name)
+			}
+		}
+	}
+	slices.Sort(values)
+	return append(keys, slices.Compact(values)...)
 }
 
 // run is what the probe does: its function, or its data.

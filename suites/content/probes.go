@@ -15,14 +15,14 @@ import (
 // functions below, every request of which is a configured step too.
 func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe {
 	return map[string]suite.Probe{
-		"model with its required parameters": {Run: succeeds(checker)},
+		"model with its required parameters": {Run: succeeds(checker), Uses: []string{"requests.model"}},
 		"unparseable query string":           {Step: "unparseable_query"},
 		"no key":                             {Step: "no_key"},
 		"invalid key":                        {Step: "invalid_key"},
 		"suspended key":                      {Step: "suspended_key"},
 		"key used from an unbound address":   {Step: "unbound_key"},
 		"key without access to the resource": {Step: "forbidden_resource"},
-		"request burst":                      {Run: requestBurst(cfg)},
+		"request burst":                      {Run: requestBurst(cfg), Uses: []string{"requests.rate_limit", "limits.max_rate_requests"}},
 		"missing object": {Items: items("not_found", cfg.NotFound, func(st target.Step) string {
 			if len(st.Expect) > 0 && st.Expect[0]["objectName"] != "" {
 				return st.Expect[0]["objectName"]
@@ -38,7 +38,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 		"geo_id not an integer":            {Step: "wrong_type"},
 		"XML body declared as JSON":        {Step: "xml_declared_json"},
 		"JSON body declared as XML":        {Step: "json_declared_xml"},
-		"abandoned requests":               {Run: abandonedRequests(cfg, checker)},
+		"abandoned requests":               {Run: abandonedRequests(cfg, checker), Uses: []string{"requests.model", "abandon"}},
 		"configured fault trigger":         {Step: "fault"},
 	}
 }
