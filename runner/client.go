@@ -8,6 +8,7 @@ package runner
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -19,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -44,7 +46,14 @@ type Options struct {
 	Deadline time.Time
 	// Rate paces every request, in requests a second; 0 does not pace.
 	Rate float64
+	// MaxTransportFailures is how many requests in a row may get no answer
+	// (a timeout, a reset) before the target counts as unreachable and every
+	// later request fails at once; 0 takes DefaultMaxTransportFailures.
+	MaxTransportFailures int
 }
+
+// DefaultMaxTransportFailures is Options.MaxTransportFailures' default.
+const DefaultMaxTransportFailures = 3
 
 // CleanupGrace is how long past the run's deadline the removal of what the
 // run created may still go on, so a run that ran out of time leaves
@@ -60,19 +69,62 @@ type Client struct {
 	redactor *Redactor
 	deadline time.Time
 	pace     *rate.Limiter
+	breaker  breaker
+}
+
+// breaker counts requests in a row that got no answer; past its limit the
+// target is unreachable and requests are not sent.
+type breaker struct {
+	mu     sync.Mutex
+	limit  int
+	failed int
+	since  string // the origin of the first failure in the row
+	first  error
+}
+
+// open returns the error every request gets once the target is unreachable.
+func (b *breaker) open() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.failed < b.limit {
+		return nil
+	}
+	return fmt.Errorf("%w since %s: %d requests in a row got no answer, the first: %v (request not sent)", ErrUnreachable, b.since, b.failed, b.first)
+}
+
+// record notes whether a request got an answer.
+func (b *breaker) record(origin string, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case err == nil:
+		b.failed = 0
+	case errors.Is(err, ErrRunDeadline) || errors.Is(err, ErrUnreachable):
+	default:
+		if b.failed == 0 {
+			b.since, b.first = cmp.Or(origin, "the first request"), err
+		}
+		b.failed++
+	}
 }
 
 // New checks the options and builds a Client.
 func New(o Options) (*Client, error) {
 	base, err := url.Parse(o.Target)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", o.Target, err)
+		return nil, errors.New("the target is not a URL")
 	}
 	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
-		return nil, fmt.Errorf("target %q: want an absolute http:// or https:// URL", o.Target)
+		return nil, errors.New("the target must be an absolute http:// or https:// URL")
 	}
-	if base.User != nil {
-		return nil, fmt.Errorf("target %q: credentials in the URL would leak into reports; use the configuration's secrets", base.Redacted())
+	// The URL is not repeated: whatever it carries could be a secret.
+	switch {
+	case base.User != nil:
+		return nil, errors.New("the target URL holds user information: credentials in the URL would leak into reports; use the configuration's credentials")
+	case base.RawQuery != "" || base.ForceQuery:
+		return nil, errors.New("the target URL holds a query: a base URL takes none (configure query parameters per step)")
+	case base.Fragment != "" || strings.Contains(o.Target, "#"):
+		return nil, errors.New("the target URL holds a fragment: a base URL takes none")
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	if o.Timeout <= 0 {
@@ -115,6 +167,7 @@ func New(o Options) (*Client, error) {
 		redactor: o.Redactor,
 		deadline: o.Deadline,
 		pace:     pacer(o.Rate),
+		breaker:  breaker{limit: cmp.Or(o.MaxTransportFailures, DefaultMaxTransportFailures)},
 	}, nil
 }
 
@@ -153,6 +206,8 @@ type Request struct {
 	// Cleanup marks the removal of something the run created: it may go on
 	// for CleanupGrace past the run's deadline.
 	Cleanup bool
+	// Origin names what sent the request (a spec), for messages.
+	Origin string
 }
 
 // Stream is a request body of Size bytes: Prefix, then Fill repeated, then
@@ -183,6 +238,7 @@ var (
 	ErrTimeout      = errors.New("timed out")
 	ErrBodyTooLarge = errors.New("response body too large")
 	ErrRunDeadline  = errors.New("run time bound exhausted")
+	ErrUnreachable  = errors.New("target unreachable")
 )
 
 // Do sends req and returns the exchange; it never panics and never blocks
@@ -195,6 +251,11 @@ func (c *Client) Do(req Request) *Exchange {
 		return ex
 	}
 	ex.URL = target
+	if err := c.breaker.open(); err != nil {
+		ex.Err = err
+		return ex
+	}
+	defer func() { c.breaker.record(req.Origin, ex.transportErr()) }()
 	timeout := c.timeout
 	if req.Timeout > 0 && req.Timeout < timeout {
 		timeout = req.Timeout
@@ -246,9 +307,19 @@ func (c *Client) Do(req Request) *Exchange {
 		return ex
 	}
 	defer resp.Body.Close()
+	// Reading the body stops when the request's time is up, whatever the
+	// connection has become (a 101 hands it over, and its reads no longer
+	// watch the context).
+	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stop()
 	ex.Status = resp.StatusCode
 	ex.Proto = resp.Proto
 	ex.ResponseHeader = resp.Header
+	if resp.StatusCode < 200 {
+		ex.Elapsed = time.Since(start)
+		ex.Err = fmt.Errorf("the target's final answer is %d %s, which is not an answer to the request; the connection was closed", resp.StatusCode, http.StatusText(resp.StatusCode))
+		return ex
+	}
 	ex.Body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	ex.Elapsed = time.Since(start)
 	switch {
@@ -271,6 +342,9 @@ func (c *Client) Abandon(req Request) error {
 	if err != nil {
 		return err
 	}
+	if err := c.breaker.open(); err != nil {
+		return err
+	}
 	var body io.Reader
 	if req.Body != nil {
 		body = strings.NewReader(string(req.Body))
@@ -285,6 +359,14 @@ func (c *Client) Abandon(req Request) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
+	if !c.deadline.IsZero() {
+		if time.Now().After(c.deadline) {
+			return fmt.Errorf("%w (--run-timeout): request not abandoned, not sent", ErrRunDeadline)
+		}
+		var cancelRun context.CancelFunc
+		ctx, cancelRun = context.WithDeadline(ctx, c.deadline)
+		defer cancelRun()
+	}
 	if err := c.wait(ctx); err != nil {
 		return fmt.Errorf("abandon %s: paced by --rate: %w", target, err)
 	}
@@ -379,4 +461,39 @@ func (c *Client) resolve(req Request) (string, error) {
 		u.RawQuery += req.RawQuery
 	}
 	return u.String(), nil
+}
+
+// transportErr is the error of an exchange that got no answer at all.
+func (e *Exchange) transportErr() error {
+	if e.Status != 0 {
+		return nil
+	}
+	return e.Err
+}
+
+// Preflight asks the target for path once, without credentials, before any
+// spec, and returns an error only when nothing that speaks HTTP answers:
+// the host cannot be resolved or reached, TLS fails, or the bytes that come
+// back are not HTTP. Any HTTP answer will do. A timeout or a reset is left
+// to the specs, and counts toward the unreachable target.
+func (c *Client) Preflight(path string) error {
+	ex := c.Do(Request{Method: http.MethodGet, Path: path, Origin: "the preflight request"})
+	if ex.Status != 0 || ex.Err == nil {
+		return nil
+	}
+	var dns *net.DNSError
+	var op *net.OpError
+	var cert *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
+	switch err := ex.Err; {
+	case errors.As(err, &dns):
+		return fmt.Errorf("cannot resolve the target's host %s: %v", c.base.Hostname(), dns)
+	case errors.As(err, &cert), errors.As(err, &record), strings.Contains(err.Error(), "tls: "):
+		return fmt.Errorf("TLS with %s failed (--ca-file, --insecure): %v", c.base.Host, err)
+	case errors.As(err, &op) && op.Op == "dial":
+		return fmt.Errorf("cannot connect to %s: %v", c.base.Host, op.Err)
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		return fmt.Errorf("the target at %s does not speak HTTP: %v", c.base.Host, err)
+	}
+	return nil
 }

@@ -150,3 +150,19 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// newServer serves h on loopback for the test and returns its URL.
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	return srv.URL
+}
+
+// suiteCommand is the API's compiled suite with args, bounded by the test.
+func suiteCommand(t *testing.T, api string, args ...string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), hardLimit)
+	t.Cleanup(cancel)
+	return exec.CommandContext(ctx, filepath.Join(binDir, api+".test"), append(args, "--ginkgo.no-color")...)
+}

@@ -161,23 +161,3 @@ func TestRedirectElsewhereCarriesNoCredentials(t *testing.T) {
 		t.Fatalf("the other host got %d requests (credentials: %v)", n, leaked.Load())
 	}
 }
-
-func TestBytesThatAreNotHTTPFailEverySpec(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = conn.Write([]byte("\x16\x03\x01 this is not HTTP\r\n\r\n"))
-			conn.Close()
-		}
-	}()
-	r := runBinary(t, "telephony", "http://"+ln.Addr().String(), nil, nil, hostileBounds...)
-	assertHostileRun(t, r, []string{"transport", "setup"})
-}

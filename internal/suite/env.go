@@ -61,7 +61,7 @@ func (e *Env) Attach(name string, ex *runner.Exchange) {
 func (e *Env) Verify(ex *runner.Exchange, problems []check.Problem) {
 	ginkgo.GinkgoHelper()
 	if len(problems) > 0 {
-		ginkgo.Fail(e.failure("the answer does not conform", ex, problems))
+		e.Fail(e.failure("the answer does not conform", ex, problems))
 	}
 }
 
@@ -72,9 +72,9 @@ func (e *Env) Setup(what string, ex *runner.Exchange, codes ...int) {
 	ginkgo.GinkgoHelper()
 	switch {
 	case ex.Err != nil:
-		ginkgo.Fail(e.failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
+		e.Fail(e.failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
 	case !slices.Contains(codes, ex.Status):
-		ginkgo.Fail(e.failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
+		e.Fail(e.failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
 	}
 }
 
@@ -86,11 +86,20 @@ func (e *Env) Need(key string, set bool) {
 		return
 	}
 	if e.RequireAll {
-		ginkgo.Fail(fmt.Sprintf("configuration key %s is not set, and --require-all makes that a failure", key))
+		e.Fail(fmt.Sprintf("configuration key %s is not set, and --require-all makes that a failure", key))
 	}
 	ginkgo.Skip(fmt.Sprintf("configuration key %s is not set: this condition cannot be provoked without it", key))
 }
 
+// Fail fails the spec with msg, redacted and with its control characters
+// escaped: a failure message may quote anything the target sent.
+func (e *Env) Fail(msg string) {
+	ginkgo.GinkgoHelper()
+	ginkgo.Fail(e.Client.Redactor().Clean(msg))
+}
+
+// failure is a spec's failure message: the headline, each problem, the
+// exchange and a curl command that reproduces it.
 func (e *Env) failure(headline string, ex *runner.Exchange, problems []check.Problem) string {
 	var b strings.Builder
 	b.WriteString(headline)

@@ -2,7 +2,9 @@ package suite
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,7 +88,7 @@ func Register(env *Env, cases []Case) bool {
 			}
 			ginkgo.It(c.Name(), append(decorators, func() {
 				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
-				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}}
+				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name()}
 				ginkgo.DeferCleanup(s.tracker.drain, s)
 				c.Run(s)
 			})...)
@@ -307,9 +309,19 @@ const (
 func Standalone(api string, o *Options, setup Setup) {
 	reportPath := filepath.Join(o.Reports, api+".xml")
 	redactor := runner.NewRedactor()
+	// An earlier run's report must never pass for this run's.
+	if err := replaceable(reportPath); err != nil {
+		fmt.Fprintf(os.Stderr, "%s conformance cannot start: --reports: %v\n", api, err)
+		os.Exit(ExitConfig)
+	}
 	env, src, cases, err := prepare(api, o, redactor, setup)
 	if err != nil {
 		stop(api, reportPath, redactor, err)
+	}
+	if suiteConfig, _ := ginkgo.GinkgoConfiguration(); !suiteConfig.DryRun {
+		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
+			stop(api, reportPath, redactor, fmt.Errorf("--target: %w", err))
+		}
 	}
 	if o.Insecure {
 		fmt.Fprintln(os.Stderr, "WARNING: --insecure: the target's TLS certificate is not verified")
@@ -337,6 +349,23 @@ func Standalone(api string, o *Options, setup Setup) {
 	})
 }
 
+// replaceable removes an earlier report at path and proves the folder
+// takes a new one, before any request is sent.
+func replaceable(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot remove the earlier report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	probe, err := os.CreateTemp(filepath.Dir(path), ".apiconform-*")
+	if err != nil {
+		return fmt.Errorf("the report folder cannot be written: %w", err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
 func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*Env, target.Source, []Case, error) {
 	reading, err := o.validate()
 	if err != nil {
@@ -344,7 +373,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	}
 	client, err := runner.New(runner.Options{
 		Target: o.Target, Timeout: o.Timeout, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
-		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout),
+		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
 	})
 	if err != nil {
 		return nil, target.Source{}, nil, fmt.Errorf("--target/--ca-file: %w", err)
@@ -364,7 +393,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 // stop ends a run that cannot start, leaving a report that says why, so a
 // CI job never finds the file silently missing.
 func stop(api, reportPath string, redactor *runner.Redactor, err error) {
-	msg := redactor.Redact(fmt.Sprintf("%s conformance cannot start: %v", api, err))
+	msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 	fmt.Fprintln(os.Stderr, msg)
 	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
 		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
@@ -373,6 +402,18 @@ func stop(api, reportPath string, redactor *runner.Redactor, err error) {
 		fmt.Fprintln(os.Stderr, werr)
 	}
 	os.Exit(ExitConfig)
+}
+
+// refuseFlags replaces the API's report with one saying the command line
+// could not be parsed; the flag package has printed why and exits 2.
+func refuseFlags(api, reports string) {
+	msg := api + " conformance cannot start: the command line could not be parsed (the output says which flag); no request was sent"
+	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
+		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
+	}}}
+	if err := junit.Write(filepath.Join(reports, api+".xml"), func(s string) string { return s }, s); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
 
 func classname(api string, sr types.SpecReport) string {

@@ -30,6 +30,7 @@ type Spec struct {
 	Item    Item
 	Variant Variant
 	tracker *tracker
+	name    string
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
 	Throttle bool
@@ -56,7 +57,7 @@ func (s *Spec) Request(name string, vars ...string) Sent {
 	ginkgo.GinkgoHelper()
 	step, key, err := s.Deployment.Step(s.Row.ID, name)
 	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("suite defect: %v", err))
+		s.Fail(fmt.Sprintf("suite defect: %v", err))
 	}
 	return s.Build(step, key, vars...)
 }
@@ -88,7 +89,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		ginkgo.GinkgoHelper()
 		out, err := target.Fill(t, vars)
 		if err != nil {
-			ginkgo.Fail(fmt.Sprintf("configuration %s.%s: %v", key, where, err))
+			s.Fail(fmt.Sprintf("configuration %s.%s: %v", key, where, err))
 		}
 		return out
 	}
@@ -101,9 +102,9 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	}
 	path, err := target.Fill(step.Path, pathVars)
 	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("configuration %s.path: %v", key, err))
+		s.Fail(fmt.Sprintf("configuration %s.path: %v", key, err))
 	}
-	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}}
+	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»"}
 	for k, v := range step.Query {
 		req.Query.Set(k, fill("query."+k, v))
 	}
@@ -147,7 +148,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 		}
 		out, err := target.Fill(b.JSON, escaped)
 		if err != nil {
-			ginkgo.Fail(fmt.Sprintf("configuration %s.body.json: %v", key, err))
+			s.Fail(fmt.Sprintf("configuration %s.body.json: %v", key, err))
 		}
 		content = []byte(out)
 		if contentType == "" {
@@ -156,7 +157,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 	case b.Text != "":
 		out, err := target.Fill(b.Text, vars)
 		if err != nil {
-			ginkgo.Fail(fmt.Sprintf("configuration %s.body.text: %v", key, err))
+			s.Fail(fmt.Sprintf("configuration %s.body.text: %v", key, err))
 		}
 		content = []byte(out)
 	case b.File != "":
@@ -165,7 +166,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 			content, err = s.Deployment.ReadFile(name)
 		}
 		if err != nil {
-			ginkgo.Fail(fmt.Sprintf("configuration %s.body.file: %v", key, err))
+			s.Fail(fmt.Sprintf("configuration %s.body.file: %v", key, err))
 		}
 	}
 	if m := b.Multipart; m != nil {
@@ -182,7 +183,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 			h.Set("Content-Type", partType)
 		}
 		if _, err := w.CreatePart(h); err != nil {
-			ginkgo.Fail(fmt.Sprintf("configuration %s.body.multipart: %v", key, err))
+			s.Fail(fmt.Sprintf("configuration %s.body.multipart: %v", key, err))
 		}
 		head := slices.Clone(buf.Bytes())
 		buf.Reset()
@@ -235,11 +236,11 @@ func (s *Spec) send(req runner.Request) *runner.Exchange {
 	s.Attach("exchange", ex)
 	if s.Observe != nil {
 		if p := s.Observe(ex); len(p) > 0 {
-			ginkgo.Fail(s.Env.failure("an answer seen during this spec breaks a rule that holds for every answer", ex, p))
+			s.Fail(s.Env.failure("an answer seen during this spec breaks a rule that holds for every answer", ex, p))
 		}
 	}
 	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
-		ginkgo.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1), ex, nil))
+		s.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1), ex, nil))
 	}
 	return ex
 }
@@ -292,7 +293,7 @@ func (s *Spec) Burst(sent Sent, max int, maxKey string) *runner.Exchange {
 		if ex.Err != nil || ex.Status != 200 || i >= max {
 			s.Attach(fmt.Sprintf("request %d of the burst", i), ex)
 			if ex.Err == nil && ex.Status == 200 {
-				ginkgo.Fail(s.Env.failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
+				s.Fail(s.Env.failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
 			}
 			return ex
 		}

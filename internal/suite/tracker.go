@@ -46,7 +46,7 @@ func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string
 	r.id, r.idSet = createdID(ex.Body, s.Deployment.IDField)
 	if r.idSet && (strings.ContainsAny(r.id, "/?#") || strings.Contains(r.id, "..") || r.id == "") {
 		s.leftover(r, fmt.Sprintf("the id %q cannot be put into a path safely", r.id))
-		ginkgo.Fail(fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind))
+		s.Fail(fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind))
 	}
 	t.mu.Lock()
 	closed := t.closed
@@ -81,7 +81,7 @@ func (t *tracker) drain(s *Spec) {
 		}
 	}
 	if len(failed) > 0 {
-		ginkgo.Fail("cleanup: not removed, remove by hand:\n  - " + strings.Join(failed, "\n  - "))
+		s.Fail("cleanup: not removed, remove by hand:\n  - " + strings.Join(failed, "\n  - "))
 	}
 }
 
@@ -119,7 +119,7 @@ func (s *Spec) remove(r resource) string {
 // removal's exchange is attached to the report already).
 func (s *Spec) leftover(r resource, why string) string {
 	line := fmt.Sprintf("%s: %s", r, why)
-	ginkgo.AddReportEntry(LeftoverEntry, s.Client.Redactor().Redact(fmt.Sprintf("%s (row %s): %s", r, s.Row.ID, why)), ginkgo.ReportEntryVisibilityAlways)
+	ginkgo.AddReportEntry(LeftoverEntry, s.Client.Redactor().Clean(fmt.Sprintf("%s (row %s): %s", r, s.Row.ID, why)), ginkgo.ReportEntryVisibilityAlways)
 	return line
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/confsuite/apiconform/suites/content"
 )
 
-var options = suite.RegisterFlags(flag.CommandLine)
+var options = suite.RegisterFlags(flag.CommandLine, content.API)
 
 func TestContent(t *testing.T) {
 	RegisterFailHandler(Fail)

@@ -3,8 +3,6 @@ package content
 import (
 	"fmt"
 
-	"github.com/onsi/ginkgo/v2"
-
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
@@ -71,7 +69,7 @@ func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.
 		sent := s.Request("model")
 		for i := 0; i < cfg.Abandon; i++ {
 			if err := s.Client.Abandon(sent.Request); err != nil {
-				ginkgo.Fail(fmt.Sprintf("setup: abandoning request %d failed: %v", i+1, err))
+				s.Fail(fmt.Sprintf("setup: abandoning request %d failed: %v", i+1, err))
 			}
 		}
 		ex := s.Send(sent)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/onsi/ginkgo/v2"
-
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
@@ -61,7 +59,7 @@ func extensionLifecycle(s *suite.Spec) {
 	s.Setup("create an extension", created, http.StatusCreated)
 	id, ok := s.CreatedID(created)
 	if !ok {
-		ginkgo.Fail(fmt.Sprintf("the create answer has no %q field (id_field): the lifecycle cannot name the extension", s.Deployment.IDField))
+		s.Fail(fmt.Sprintf("the create answer has no %q field (id_field): the lifecycle cannot name the extension", s.Deployment.IDField))
 	}
 	var step string
 	switch s.Row.Method {
@@ -72,7 +70,7 @@ func extensionLifecycle(s *suite.Spec) {
 	case "DELETE":
 		step = "delete_extension"
 	default:
-		ginkgo.Fail(fmt.Sprintf("catalog row %s: no lifecycle step for method %q", s.Row.ID, s.Row.Method))
+		s.Fail(fmt.Sprintf("catalog row %s: no lifecycle step for method %q", s.Row.ID, s.Row.Method))
 	}
 	ex := s.Do(step, "id", id)
 	if s.Row.Method == "DELETE" && ex.Status == s.Row.Code {
@@ -123,7 +121,7 @@ func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 				return
 			}
 		}
-		ginkgo.Fail(fmt.Sprintf("%d extensions were created without reaching a limit (limits.max_created)", cfg.Limits.MaxCreated))
+		s.Fail(fmt.Sprintf("%d extensions were created without reaching a limit (limits.max_created)", cfg.Limits.MaxCreated))
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/confsuite/apiconform/suites/telephony"
 )
 
-var options = suite.RegisterFlags(flag.CommandLine)
+var options = suite.RegisterFlags(flag.CommandLine, telephony.API)
 
 func TestTelephony(t *testing.T) {
 	RegisterFailHandler(Fail)

@@ -1,0 +1,180 @@
+package selftest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/confsuite/apiconform/internal/junit"
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+)
+
+// A target that accepts connections and never answers: after
+// --max-transport-failures requests in a row got nothing, the remaining
+// specs fail at once, saying since when the target is unreachable, instead
+// of each waiting out its --timeout.
+func TestUnreachableTargetFailsTheRestAtOnce(t *testing.T) {
+	for _, api := range []string{"telephony", "content"} {
+		t.Run(api, func(t *testing.T) {
+			var requests atomic.Int64
+			never := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				<-r.Context().Done()
+			})
+			r := runSuite(t, api, never, nil, "--timeout=250ms", "--run-timeout=1m", "--max-transport-failures=3")
+			assertHostileRun(t, r, []string{"timed out"})
+			if n := requests.Load(); n > 3 {
+				t.Errorf("the target got %d requests; after 3 without an answer none should be sent", n)
+			}
+			if !strings.Contains(r.Output, "target unreachable since") {
+				t.Errorf("no spec says since when the target is unreachable\n%s", tail(r.Output))
+			}
+		})
+	}
+}
+
+// Nothing that speaks HTTP: one clear line and exit 2 before any spec.
+func TestPreflightStopsTheRunWhenNothingSpeaksHTTP(t *testing.T) {
+	refused, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedURL := "http://" + refused.Addr().String()
+	refused.Close()
+	garbage, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer garbage.Close()
+	go func() {
+		for {
+			conn, err := garbage.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = conn.Write([]byte("\x16\x03\x01 this is not HTTP\r\n\r\n"))
+			conn.Close()
+		}
+	}()
+	for _, c := range []struct{ name, url, want string }{
+		{"connection refused", refusedURL, "cannot connect to"},
+		{"bytes that are not HTTP", "http://" + garbage.Addr().String(), "does not speak HTTP"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, "telephony", c.url, nil, nil, hostileBounds...)
+			if r.Exit != 2 || !strings.Contains(r.Output, c.want) || strings.Contains(r.Output, "Will run") {
+				t.Fatalf("want exit 2 saying %q before any spec, got exit %d\n%s", c.want, r.Exit, tail(r.Output))
+			}
+			if r.Report.Errors != 1 || !strings.Contains(r.Report.Results[0].Message, c.want) {
+				t.Errorf("the report should say %q: %+v", c.want, r.Report)
+			}
+		})
+	}
+}
+
+// A 101 (or any 1xx) as the final answer holds no request past its bounds.
+func TestSwitchingProtocolsHoldsNoRequest(t *testing.T) {
+	switching := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+		_ = buf.Flush()
+		_, _ = io.Copy(io.Discard, conn) // holds the connection until the client lets go
+	})
+	r := runSuite(t, "telephony", switching, nil, "--timeout=250ms", "--run-timeout=5s")
+	assertHostileRun(t, r, []string{"101", "unreachable"})
+}
+
+// A target that echoes every credential it gets, in a status, a message
+// and a header: no secret reaches the output, the project's report or
+// Ginkgo's own reports.
+func TestEchoedCredentialsStayRedactedEverywhere(t *testing.T) {
+	_, cfg, env := secretDeployment(t)
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token := strings.TrimPrefix(auth, "Bearer ")
+		w.Header().Set("X-Echo", auth)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"status":"` + token + `","message":"token \u001b[2K` + strings.ReplaceAll(token, "-", `\u002d`) + `"}`))
+	})
+	ginkgoReports := t.TempDir()
+	r := runSuite(t, "telephony", echo, env, "--config="+cfg, "--ginkgo.v",
+		"--ginkgo.junit-report="+filepath.Join(ginkgoReports, "ginkgo-junit.xml"),
+		"--ginkgo.json-report="+filepath.Join(ginkgoReports, "ginkgo.json"),
+		"--ginkgo.teamcity-report="+filepath.Join(ginkgoReports, "teamcity.txt"))
+	if r.Report.Failures == 0 {
+		t.Fatalf("the echoing target passed\n%s", tail(r.Output))
+	}
+	assertNoSecret(t, r, telephonySecrets)
+	assertNoSecret(t, run{Reports: ginkgoReports}, telephonySecrets)
+	if strings.Contains(r.Output, "\x1b[2K") {
+		t.Errorf("a control sequence the target sent reached the console")
+	}
+}
+
+// A run that cannot start leaves a report saying so in place of an earlier
+// run's passing one, and an unwritable --reports stops it before any request.
+func TestEveryRunReplacesTheEarlierReport(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	good := runSuite(t, "telephony", srv, nil)
+	if good.Exit != 0 {
+		t.Fatalf("reference run failed\n%s", tail(good.Output))
+	}
+	report := filepath.Join(good.Reports, "telephony.xml")
+	passing, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--tagret=http://x"}, {"--timeout=abc"}, {"--reading=loose"}} {
+		t.Run(args[0], func(t *testing.T) {
+			if err := os.WriteFile(report, passing, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := suiteCommand(t, "telephony", append([]string{"--target=http://127.0.0.1:1", "--reports=" + good.Reports}, args...)...)
+			out, _ := cmd.CombinedOutput()
+			if code := cmd.ProcessState.ExitCode(); code != 2 {
+				t.Errorf("want exit 2, got %d", code)
+			}
+			s, err := junit.Read(report)
+			if err != nil || len(s) != 1 || s[0].Errors != 1 || s[0].Passed != 0 {
+				t.Errorf("the earlier passing report survived %v: %+v %v\n%s", args, s, err, tail(string(out)))
+			}
+		})
+	}
+	t.Run("unwritable reports", func(t *testing.T) {
+		var requests atomic.Int64
+		file := filepath.Join(t.TempDir(), "a-file")
+		if err := os.WriteFile(file, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		counting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) })
+		ts := newServer(t, counting)
+		cmd := suiteCommand(t, "telephony", "--target="+ts, "--reports="+filepath.Join(file, "reports"))
+		out, err := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != 2 || requests.Load() != 0 || !bytes.Contains(out, []byte("--reports")) {
+			t.Errorf("want exit 2 naming --reports and no request, got %v, %d requests\n%s", err, requests.Load(), out)
+		}
+	})
+}
+
+// A target URL with a query, a fragment or user information is refused
+// without being repeated.
+func TestTargetWithSecretsInItIsRefusedUnrepeated(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:1/?key=SECRET-in-query", "http://127.0.0.1:1/#SECRET-in-fragment", "http://user:SECRET-in-userinfo@127.0.0.1:1/"} {
+		cmd := suiteCommand(t, "telephony", "--target="+u, "--reports="+t.TempDir())
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != 2 || bytes.Contains(out, []byte("SECRET-in")) {
+			t.Errorf("%s: want exit 2 without repeating the URL, got %d\n%s", u, cmd.ProcessState.ExitCode(), out)
+		}
+	}
+}
