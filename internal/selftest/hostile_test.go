@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"bytes"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // Bounds every hostile run gets: the run must end within them, whatever the
@@ -159,5 +162,42 @@ func TestRedirectElsewhereCarriesNoCredentials(t *testing.T) {
 	}
 	if n := elsewhere.Load(); n != 0 || leaked.Load() {
 		t.Fatalf("the other host got %d requests (credentials: %v)", n, leaked.Load())
+	}
+}
+
+// Bodies that are not one well-formed, judgeable JSON value: every error
+// row fails on them, naming why, and nothing panics.
+func TestMalformedJSONFailsEveryErrorRow(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func([]byte) []byte
+		why    string
+	}{
+		{"trailing data", func(b []byte) []byte { return append(b, '}') }, "trailing data"},
+		{"a second value", func(b []byte) []byte { return append(b, []byte(` {"status":"x"}`)...) }, "trailing data"},
+		{"duplicate keys", func(b []byte) []byte { return append([]byte(`{"message":"nonsense",`), b[1:]...) }, "duplicate JSON key"},
+		{"a number past float64", func(b []byte) []byte { return append([]byte(`{"size":1e999,`), b[1:]...) }, "float64"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			broken := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, r *response) {
+				if r.code >= 400 && len(r.body) > 1 {
+					r.body = c.change(bytes.TrimSpace(r.body))
+				}
+			})
+			r := runSuite(t, "telephony", broken, nil)
+			if strings.Contains(r.Output, "[PANICKED]") || strings.Contains(r.Output, "panic:") {
+				t.Fatalf("the run panicked\n%s", tail(r.Output))
+			}
+			for _, res := range r.Report.Results {
+				errorRow := !strings.Contains(res.Classname, ".get.") && !strings.Contains(res.Classname, ".post.") &&
+					!strings.Contains(res.Classname, ".put.") && !strings.Contains(res.Classname, ".delete.")
+				if errorRow && res.Outcome != "failed" {
+					t.Errorf("%s %s on a body with %s", res.Name, res.Outcome, c.name)
+				}
+				if errorRow && res.Outcome == "failed" && !strings.Contains(res.Message, c.why) {
+					t.Errorf("%s fails without saying %q: %s", res.Name, c.why, res.Message)
+				}
+			}
+		})
 	}
 }

@@ -138,6 +138,12 @@ var variants = []variant{
 			return b.String()
 		})
 	}},
+	// XML 1.0 §4.3.3 allows a byte order mark, and common writers emit one.
+	{"XML with a byte order mark", func(_ requestInfo, r *response) {
+		if isXML(r) {
+			r.body = append([]byte("\ufeff"), r.body...)
+		}
+	}},
 	{"unrelated extra headers", func(_ requestInfo, r *response) {
 		r.header.Set("X-Request-Id", "c0ffee")
 		r.header.Set("Cache-Control", "no-store")
