@@ -287,11 +287,18 @@ func lines(s, prefix string) []string {
 	return out
 }
 
-// Write reads the reports and writes dir/index.html and dir/summary.json.
+// Write reads the reports and writes dir/index.html and dir/summary.json;
+// a report inside dir is named by its path relative to it.
 func Write(dir string, runs []Run) error {
 	s, err := Build(runs)
 	if err != nil {
 		return err
+	}
+	for i := range s.APIs {
+		// A report beside the summary is named relative to it.
+		if rel, err := filepath.Rel(dir, s.APIs[i].Report); err == nil && filepath.IsLocal(rel) {
+			s.APIs[i].Report = filepath.ToSlash(rel)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
