@@ -29,18 +29,22 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 
 # xmllint (Debian's libxml2-utils) checks the JUnit reports and the XSD in the
-# tests; the ginkgo CLI is a tool line in go.mod (go tool ginkgo).
+# tests; headless chromium renders the HTML report in internal/report's test;
+# the ginkgo CLI is a tool line in go.mod (go tool ginkgo).
 tools:
 	@command -v xmllint >/dev/null || { \
 	  echo "installing xmllint (libxml2-utils)"; \
 	  apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
+	@command -v chromium >/dev/null || { \
+	  echo "installing chromium"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(GO) build -o /dev/null github.com/onsi/ginkgo/v2/ginkgo
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PACKAGES)
 
 clean:
-	rm -rf bin reports/*.xml
+	rm -rf bin reports/*.xml reports/index.html reports/summary.json
 
 # The mutation table of both suites (also run, silently, by make test).
 mutation:

@@ -1,9 +1,9 @@
 // Command conformance is the main job: for each API and each deployment
 // profile of the built-in reference servers it starts the server on a free
 // loopback port, runs that API's compiled suite against it with the
-// profile's configuration, stops the server, and prints a one-screen
-// summary of the JUnit reports. `make conformance` builds the suites and
-// runs it.
+// profile's configuration, stops the server, prints a one-screen summary
+// of the JUnit reports, and writes index.html and summary.json from them
+// (internal/report). `make conformance` builds the suites and runs it.
 package main
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/refserver"
+	"github.com/confsuite/apiconform/internal/report"
 )
 
 func main() {
@@ -30,6 +31,7 @@ func main() {
 	flag.Parse()
 	exit := 0
 	var summaries []junit.Summary
+	var written []report.Run
 	for _, profile := range strings.Split(*profiles, "|") {
 		for _, api := range strings.Split(*apis, "|") {
 			s, code, err := run(api, profile, *bin, *reports, flag.Args())
@@ -40,9 +42,17 @@ func main() {
 			}
 			exit = max(exit, code)
 			summaries = append(summaries, s...)
+			dir, _, _ := profileRun(api, profile, *reports)
+			written = append(written, report.Run{Profile: profile, Path: filepath.Join(dir, api+".xml")})
 		}
 	}
 	printSummary(summaries, *reports)
+	if err := report.Write(*reports, written); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		exit = max(exit, 2)
+	} else {
+		fmt.Printf("HTML report: %s (for dashboards: %s)\n", filepath.Join(*reports, "index.html"), filepath.Join(*reports, "summary.json"))
+	}
 	os.Exit(exit)
 }
 

@@ -233,6 +233,8 @@ func clean(s string) string {
 // Summary counts one written report's test cases.
 type Summary struct {
 	Suite                                    string
+	Timestamp                                string // when the run started, as written (UTC)
+	Properties                               map[string]string
 	Tests, Failures, Errors, Skipped, Passed int
 	Failed                                   []string // names of failed and errored cases
 	Results                                  []Result
@@ -243,6 +245,9 @@ type Result struct {
 	Name, Classname string
 	Outcome         string // passed, failed, error or skipped
 	Message         string
+	// Detail is the outcome's text: a failure's exchanges and curl
+	// commands, or what a passing case wrote.
+	Detail string
 }
 
 // Read summarises a report written by Write.
@@ -257,17 +262,23 @@ func Read(path string) ([]Summary, error) {
 	}
 	var out []Summary
 	for _, ts := range doc.Suites {
-		s := Summary{Suite: ts.Name, Tests: ts.Tests, Failures: ts.Failures, Errors: ts.Errors, Skipped: ts.Skipped}
+		s := Summary{Suite: ts.Name, Timestamp: ts.Timestamp, Properties: map[string]string{},
+			Tests: ts.Tests, Failures: ts.Failures, Errors: ts.Errors, Skipped: ts.Skipped}
 		s.Passed = s.Tests - s.Failures - s.Errors - s.Skipped
+		for _, p := range ts.Properties {
+			s.Properties[p.Name] = p.Value
+		}
 		for _, tc := range ts.Cases {
 			r := Result{Name: tc.Name, Classname: tc.Classname, Outcome: "passed"}
 			switch {
 			case tc.Failure != nil:
-				r.Outcome, r.Message = "failed", tc.Failure.Message
+				r.Outcome, r.Message, r.Detail = "failed", tc.Failure.Message, tc.Failure.Text
 			case tc.Error != nil:
-				r.Outcome, r.Message = "error", tc.Error.Message
+				r.Outcome, r.Message, r.Detail = "error", tc.Error.Message, tc.Error.Text
 			case tc.Skipped != nil:
-				r.Outcome, r.Message = "skipped", tc.Skipped.Message
+				r.Outcome, r.Message, r.Detail = "skipped", tc.Skipped.Message, tc.Skipped.Text
+			case tc.SystemOut != nil:
+				r.Detail = tc.SystemOut.Text
 			}
 			if r.Outcome == "failed" || r.Outcome == "error" {
 				s.Failed = append(s.Failed, tc.Name)
