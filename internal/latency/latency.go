@@ -89,15 +89,18 @@ func New(target string, o Options) (*Proxy, error) {
 }
 
 // ServeHTTP counts the request, waits the delay, then forwards it. A client
-// that goes away during the delay is counted, and its request is not
+// that goes away (an abandoned request) still waits the whole delay before
+// its connection is closed, as a far target would learn of it one way later
+// and answer the close the other way; such a request is counted and not
 // forwarded.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.requests.Add(1)
 	if p.opts.Delay > 0 {
-		if err := p.wait(r.Context(), p.opts.Delay); err != nil {
-			p.failed.Add(1)
-			return
-		}
+		_ = p.wait(context.WithoutCancel(r.Context()), p.opts.Delay)
+	}
+	if r.Context().Err() != nil {
+		p.failed.Add(1)
+		return
 	}
 	p.rp.ServeHTTP(w, r)
 }

@@ -142,23 +142,27 @@ func TestDelayIsAdded(t *testing.T) {
 	}
 }
 
-// A client that goes away while its request waits is counted, and the
-// request is not forwarded.
+// A client that goes away while its request waits is counted, the delay is
+// still waited out, and the request is not forwarded.
 func TestClientGoneDuringDelay(t *testing.T) {
 	up, n := upstream(t, nil)
 	p, err := New(up.URL, Options{Delay: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waiting := make(chan struct{})
+	waiting, gone, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	p.wait = func(ctx context.Context, d time.Duration) error {
 		close(waiting)
-		<-ctx.Done()
-		return ctx.Err()
+		<-release
+		return nil
 	}
 	handled := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(handled)
+		go func() {
+			<-r.Context().Done()
+			close(gone)
+		}()
 		p.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
@@ -172,9 +176,20 @@ func TestClientGoneDuringDelay(t *testing.T) {
 		t.Fatal("a cancelled request got an answer")
 	}
 	select {
+	case <-gone:
+	case <-time.After(within):
+		t.Fatal("the proxy never noticed the client went away")
+	}
+	select {
+	case <-handled:
+		t.Fatal("the proxy let the client go before the delay was over")
+	default:
+	}
+	close(release)
+	select {
 	case <-handled:
 	case <-time.After(within):
-		t.Fatal("the proxy kept waiting for a client that went away")
+		t.Fatal("the proxy kept the request after the delay")
 	}
 	if p.Requests() != 1 || p.Failed() != 1 || n.Load() != 0 {
 		t.Fatalf("proxy %d, failed %d, target %d; want 1, 1, 0", p.Requests(), p.Failed(), n.Load())
