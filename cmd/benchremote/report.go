@@ -51,6 +51,7 @@ func report(c config, start time.Time, load string, rows []row, bodies []bodyRes
 		b.WriteString("\nEvery spec passed in every run.\n")
 	}
 	slowest(&b, c, rows)
+	parallel(&b, c, rows)
 	if len(bodies) > 0 {
 		b.WriteString("\n## Memory against response body size\n\n")
 		b.WriteString("One GET answered on loopback with a body of the size given, read by the runner " +
@@ -116,4 +117,53 @@ func command() string {
 		args = append(args, a)
 	}
 	return strings.Join(args, " ")
+}
+
+// parallel shows, per suite, where the run with the most processes at the
+// highest latency spent its time: the Serial specs run alone after all the
+// others, on process 1.
+func parallel(b *strings.Builder, c config, rows []row) {
+	if c.slowest <= 0 || len(c.latencies) == 0 || len(c.procs) == 0 {
+		return
+	}
+	top, procs := slices.Max(c.latencies), slices.Max(c.procs)
+	if top == 0 || procs == 1 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Where the time goes at %s, procs %d\n\n", ms(top), procs)
+	b.WriteString("From the Ginkgo JSON report of the last run: the suite's span (first spec start to last spec end), " +
+		"the Serial specs' share of it (they run alone, after the others), and the longest specs with their process.\n\n")
+	b.WriteString("| suite | span | serial specs | longest specs (process, run time) |\n|---|---:|---:|---|\n")
+	for _, r := range rows {
+		if r.latency != top || r.procs != procs {
+			continue
+		}
+		specs := slices.DeleteFunc(slices.Clone(r.specs), func(s types.SpecReport) bool { return s.LeafNodeType != types.NodeTypeIt })
+		if len(specs) == 0 {
+			continue
+		}
+		first, last := specs[0].StartTime, specs[0].EndTime
+		var serial time.Duration
+		for _, s := range specs {
+			if s.StartTime.Before(first) {
+				first = s.StartTime
+			}
+			if s.EndTime.After(last) {
+				last = s.EndTime
+			}
+			if s.IsSerial {
+				serial += s.RunTime
+			}
+		}
+		slices.SortFunc(specs, func(x, y types.SpecReport) int { return int(y.RunTime - x.RunTime) })
+		var longest []string
+		for _, s := range specs[:min(3, len(specs))] {
+			mark := ""
+			if s.IsSerial {
+				mark = ", Serial"
+			}
+			longest = append(longest, fmt.Sprintf("%s (%d, %s%s)", strings.ReplaceAll(s.LeafNodeText, "|", "\\|"), s.ParallelProcess, ms(s.RunTime), mark))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", r.api, ms(last.Sub(first)), ms(serial), strings.Join(longest, "; "))
+	}
 }
