@@ -8,7 +8,7 @@ SUITES  := $(notdir $(wildcard suites/*))
 # runs them, compiled, against the reference servers and broken variants.
 PACKAGES = $$($(GO) list ./... | grep -v '/suites/')
 
-.PHONY: conformance build test bench lint tools clean mutation
+.PHONY: conformance build test bench bench-remote lint tools clean mutation
 
 conformance: build
 	$(GO) run ./cmd/conformance --bin bin --reports reports
@@ -42,6 +42,14 @@ tools:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PACKAGES)
+
+# Issue 10: both suites against the reference servers behind a latency proxy
+# (0 and 50 ms a request), sequential and --procs 2 and 4, BENCH_REPS runs
+# each (medians), and memory against body size -> docs/benchmarks.md.
+BENCH_REPS ?= 3
+bench-remote: build
+	$(GO) build -o bin/ginkgo github.com/onsi/ginkgo/v2/ginkgo
+	$(GO) run ./cmd/benchremote --bin bin --ginkgo bin/ginkgo --reps $(BENCH_REPS) --out docs/benchmarks.md
 
 clean:
 	rm -rf bin reports/*.xml reports/index.html reports/summary.json
