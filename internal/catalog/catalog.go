@@ -36,6 +36,8 @@ type Row struct {
 	// Lenient holds the page's own other spellings of Message, where its
 	// examples contradict its template; the lenient reading accepts them.
 	Lenient []string `yaml:"lenient"`
+	// Page is the file under pages/ the row comes from.
+	Page string `yaml:"-"`
 }
 
 // Title is how specs name the row: "POST 201", "403 user_blocked",
@@ -89,6 +91,7 @@ func Parse(raw []byte) (*Catalog, error) {
 			return nil, fmt.Errorf("%s: at least one probe is required", where)
 		}
 		ids[r.ID] = true
+		c.Rows[i].Page = c.Page
 	}
 	return &c, nil
 }

@@ -82,6 +82,10 @@ type Suite struct {
 	Cases      []Case
 }
 
+// FilteredMessage is the skip message of a spec the run's filters left out,
+// which Ginkgo reports as a skip without a reason.
+const FilteredMessage = "filtered out: not selected by --label-filter or --focus"
+
 // FromReport turns a Ginkgo report into a Suite: one case per spec, plus one
 // per suite-level node (BeforeSuite, ReportAfterSuite …) that did not pass,
 // so a failure outside any spec still shows up. classname returns the
@@ -102,6 +106,9 @@ func FromReport(name string, r types.Report, classname func(types.SpecReport) st
 		}
 		if !isSpec {
 			c.Name = "[" + sr.LeafNodeType.String() + "]"
+		}
+		if isSpec && sr.State == types.SpecStateSkipped && sr.Failure.Message == "" && sr.RunTime == 0 {
+			c.Message = FilteredMessage
 		}
 		var detail strings.Builder
 		if sr.State.Is(types.SpecStateFailureStates) {
@@ -277,6 +284,9 @@ func Read(path string) ([]Summary, error) {
 				r.Outcome, r.Message, r.Detail = "error", tc.Error.Message, tc.Error.Text
 			case tc.Skipped != nil:
 				r.Outcome, r.Message, r.Detail = "skipped", tc.Skipped.Message, tc.Skipped.Text
+				if r.Message == FilteredMessage {
+					r.Outcome = "filtered"
+				}
 			case tc.SystemOut != nil:
 				r.Detail = tc.SystemOut.Text
 			}

@@ -213,11 +213,6 @@ func split(rest string) (probe, variant string) {
 
 func spec(res junit.Result) Spec {
 	sp := Spec{Name: res.Name, Outcome: res.Outcome, Message: res.Message, detail: res.Detail, ID: specID(res.Detail)}
-	if sp.Outcome == Skipped && strings.TrimSpace(res.Message) == "" {
-		// Ginkgo reports a spec its filters left out as a skip
-		// without a reason.
-		sp.Outcome = Filtered
-	}
 	if sp.Outcome == Failed || sp.Outcome == Error {
 		sp.Parts = parts(res.Message)
 		sp.exchange, sp.curls = exchange(res.Detail)
@@ -246,25 +241,10 @@ func parts(message string) []string {
 	return out
 }
 
-var (
-	location = regexp.MustCompile(`(?m)^at \S.*:\d+$`)
-	sent     = regexp.MustCompile(`(?m)^> `)
-)
-
-// exchange takes a failure's text apart: the exchanges it shows and the
-// curl commands that reproduce them. The text is the message (problems,
-// a blank line, the exchanges, "reproduce:" and the commands), then where
-// it failed, then the spec's report entries (the exchanges again).
+// exchange takes a failure's text apart: the exchanges the spec sent, its
+// report entries named "exchange", and the curl commands that reproduce
+// them.
 func exchange(detail string) (string, []string) {
-	own := detail
-	if loc := location.FindStringIndex(detail); loc != nil {
-		own = detail[:loc[0]]
-	}
-	if start := sent.FindStringIndex(own); start != nil {
-		ex, repro, _ := strings.Cut(own[start[0]:], "reproduce:\n")
-		return strings.TrimSpace(ex), lines(repro, "")
-	}
-	// No exchange in the message: take those recorded as report entries.
 	var ex strings.Builder
 	var curls []string
 	for _, sec := range strings.Split(detail, "\n--- exchange\n")[1:] {

@@ -173,7 +173,7 @@ func TestSummaryJSON(t *testing.T) {
 		}
 		if r.Code != 403 || r.Line != 23 || r.Counts["failed"] != 1 || len(r.Failed) != 1 ||
 			r.Failed[0].ID != "tel.403.user_blocked/blocked-user-s-token" || len(r.Failed[0].Parts) != 2 ||
-			!strings.HasPrefix(r.Failed[0].Message, "the answer does not conform") {
+			!strings.HasPrefix(r.Failed[0].Message, "[requirement] 403 user_blocked") {
 			t.Errorf("row %+v", r)
 		}
 	}

@@ -56,56 +56,61 @@ func (e *Env) Attach(name string, ex *runner.Exchange) {
 	ginkgo.AddReportEntry(name, ex.Transcript()+"\n$ "+ex.Curl(), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 }
 
-// Verify fails the spec when problems is not empty, showing each problem,
-// the exchange, and a curl command that reproduces it.
-func (e *Env) Verify(ex *runner.Exchange, problems []check.Problem) {
+// Verify fails the spec when problems is not empty, naming each problem.
+func (s *Spec) Verify(problems []check.Problem) {
 	ginkgo.GinkgoHelper()
 	if len(problems) > 0 {
-		e.Fail(e.failure("the answer does not conform", ex, problems))
+		s.Fail(failure("the answer does not conform", problems))
 	}
 }
 
 // Setup fails the spec when a request that only prepares it (creating what
 // the condition needs) did not answer one of the codes wanted: the condition
 // itself was never reached, and the message says so.
-func (e *Env) Setup(what string, ex *runner.Exchange, codes ...int) {
+func (s *Spec) Setup(what string, ex *runner.Exchange, codes ...int) {
 	ginkgo.GinkgoHelper()
 	switch {
 	case ex.Err != nil:
-		e.Fail(e.failure(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err), ex, nil))
+		s.Fail(fmt.Sprintf("setup (%s) failed: %v", what, ex.Err))
 	case !slices.Contains(codes, ex.Status):
-		e.Fail(e.failure(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status), ex, nil))
+		s.Fail(fmt.Sprintf("setup (%s) failed: want HTTP %v, got %d", what, codes, ex.Status))
 	}
 }
 
 // Need skips the spec when a configuration key it depends on is not set, or
 // fails it under --require-all.
-func (e *Env) Need(key string, set bool) {
+func (s *Spec) Need(key string, set bool) {
 	ginkgo.GinkgoHelper()
 	if set {
 		return
 	}
-	if e.RequireAll {
-		e.Fail(fmt.Sprintf("configuration key %s is not set, and --require-all makes that a failure", key))
+	if s.RequireAll {
+		s.Fail(fmt.Sprintf("configuration key %s is not set, and --require-all makes that a failure", key))
 	}
 	ginkgo.Skip(fmt.Sprintf("configuration key %s is not set: this condition cannot be provoked without it", key))
 }
 
-// Fail fails the spec with msg, redacted and with its control characters
-// escaped: a failure message may quote anything the target sent.
-func (e *Env) Fail(msg string) {
+// Fail fails the spec with msg under the requirement it checks, as the page
+// states it. The message is redacted and its control characters escaped:
+// it may quote anything the target sent. The exchanges are in the spec's
+// timeline, each with a curl command that reproduces it.
+func (s *Spec) Fail(msg string) {
 	ginkgo.GinkgoHelper()
-	ginkgo.Fail(e.Client.Redactor().Clean(msg))
+	ginkgo.Fail(s.Client.Redactor().Clean(s.Requirement() + "\n" + msg))
 }
 
-// failure is a spec's failure message: the headline, each problem, the
-// exchange and a curl command that reproduces it.
-func (e *Env) failure(headline string, ex *runner.Exchange, problems []check.Problem) string {
+// Requirement is the row the spec checks: its title, where the page states
+// it, and what it says.
+func (s *Spec) Requirement() string {
+	return fmt.Sprintf("[requirement] %s (%s, line %d): %s", s.Row.Title(), s.Row.Page, s.Row.Line, s.Row.EN)
+}
+
+// failure is a headline and each problem on a line of its own.
+func failure(headline string, problems []check.Problem) string {
 	var b strings.Builder
 	b.WriteString(headline)
 	for _, p := range problems {
 		fmt.Fprintf(&b, "\n  - %s", p)
 	}
-	fmt.Fprintf(&b, "\n\n%s\nreproduce:\n  %s\n", ex.Transcript(), ex.Curl())
 	return b.String()
 }

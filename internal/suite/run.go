@@ -309,16 +309,20 @@ const (
 func Standalone(api string, o *Options, setup Setup) {
 	reportPath := filepath.Join(o.Reports, api+".xml")
 	redactor := runner.NewRedactor()
-	// An earlier run's report must never pass for this run's.
-	if err := replaceable(reportPath); err != nil {
-		fmt.Fprintf(os.Stderr, "%s conformance cannot start: --reports: %v\n", api, err)
-		os.Exit(ExitConfig)
+	suiteConfig, _ := ginkgo.GinkgoConfiguration()
+	// An earlier run's report must never pass for this run's; a dry run
+	// writes none, and leaves it.
+	if !suiteConfig.DryRun {
+		if err := replaceable(reportPath); err != nil {
+			fmt.Fprintf(os.Stderr, "%s conformance cannot start: --reports: %v\n", api, err)
+			os.Exit(ExitConfig)
+		}
 	}
 	env, src, cases, err := prepare(api, o, redactor, setup)
 	if err != nil {
 		stop(api, reportPath, redactor, err)
 	}
-	if suiteConfig, _ := ginkgo.GinkgoConfiguration(); !suiteConfig.DryRun {
+	if !suiteConfig.DryRun {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
 			stop(api, reportPath, redactor, fmt.Errorf("--target: %w", err))
 		}
@@ -335,7 +339,7 @@ func Standalone(api string, o *Options, setup Setup) {
 		s.Properties = map[string]string{
 			"target": env.Client.Base(), "config": src.Name, "reading": string(env.Reading),
 			"require-all": strconv.FormatBool(env.RequireAll), "insecure": strconv.FormatBool(o.Insecure),
-			"rate": strconv.FormatFloat(env.paced, 'g', -1, 64),
+			"rate": strconv.FormatFloat(env.paced, 'g', -1, 64), "label-filter": r.SuiteConfig.LabelFilter,
 		}
 		ran := r.SpecReports.CountWithState(types.SpecStatePassed | types.SpecStateFailureStates)
 		if ran == 0 {
@@ -416,11 +420,18 @@ func refuseFlags(api, reports string) {
 	}
 }
 
+// classname is api.<row id>: from the spec's id entry, or, for a spec that
+// never ran (filtered out), from its row label, the one holding a dot.
 func classname(api string, sr types.SpecReport) string {
 	for _, e := range sr.ReportEntries {
 		if e.Name == "id" {
 			row, _, _ := strings.Cut(e.StringRepresentation(), "/")
 			return api + "." + row
+		}
+	}
+	for _, l := range sr.Labels() {
+		if strings.Contains(l, ".") {
+			return api + "." + l
 		}
 	}
 	return api

@@ -236,11 +236,11 @@ func (s *Spec) send(req runner.Request) *runner.Exchange {
 	s.Attach("exchange", ex)
 	if s.Observe != nil {
 		if p := s.Observe(ex); len(p) > 0 {
-			s.Fail(s.Env.failure("an answer seen during this spec breaks a rule that holds for every answer", ex, p))
+			s.Fail(failure("an answer seen during this spec breaks a rule that holds for every answer", p))
 		}
 	}
 	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
-		s.Fail(s.Env.failure(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1), ex, nil))
+		s.Fail(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1))
 	}
 	return ex
 }
@@ -278,7 +278,7 @@ func retryAfter(ex *runner.Exchange, most time.Duration) time.Duration {
 // expectations.
 func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
 	ginkgo.GinkgoHelper()
-	s.Verify(ex, s.check(s, ex, sent))
+	s.Verify(s.check(s, ex, sent))
 }
 
 // Burst sends the request again and again until the target refuses it
@@ -293,7 +293,7 @@ func (s *Spec) Burst(sent Sent, max int, maxKey string) *runner.Exchange {
 		if ex.Err != nil || ex.Status != 200 || i >= max {
 			s.Attach(fmt.Sprintf("request %d of the burst", i), ex)
 			if ex.Err == nil && ex.Status == 200 {
-				s.Fail(s.Env.failure(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey), ex, nil))
+				s.Fail(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey))
 			}
 			return ex
 		}

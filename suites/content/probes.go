@@ -45,7 +45,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 func succeeds(checker *check.Content) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		ex := s.Do("model")
-		s.Verify(ex, checker.Success(ex, s.Variant.Kind))
+		s.Verify(checker.Success(ex, s.Variant.Kind))
 	}
 }
 
@@ -73,6 +73,6 @@ func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.
 			}
 		}
 		ex := s.Send(sent)
-		s.Verify(ex, checker.Success(ex, s.Variant.Kind))
+		s.Verify(checker.Success(ex, s.Variant.Kind))
 	}
 }
