@@ -46,6 +46,10 @@ type Options struct {
 	Deadline time.Time
 	// Rate paces every request, in requests a second; 0 does not pace.
 	Rate float64
+	// Proxy is the HTTP proxy every request goes through; empty takes
+	// HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment, as curl and
+	// Go do (a loopback target is never proxied).
+	Proxy string
 	// MaxTransportFailures is how many requests in a row may get no answer
 	// (a timeout, a reset) before the target counts as unreachable and every
 	// later request fails at once; 0 takes DefaultMaxTransportFailures.
@@ -145,7 +149,16 @@ func New(o Options) (*Client, error) {
 		}
 		tlsConfig.RootCAs = pool
 	}
+	proxy := http.ProxyFromEnvironment
+	if o.Proxy != "" {
+		u, err := url.Parse(o.Proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") || u.Host == "" {
+			return nil, errors.New("the proxy must be an absolute http://, https:// or socks5:// URL")
+		}
+		proxy = http.ProxyURL(u)
+	}
 	transport := &http.Transport{
+		Proxy:                  proxy,
 		DialContext:            (&net.Dialer{Timeout: o.Timeout}).DialContext,
 		TLSClientConfig:        tlsConfig,
 		TLSHandshakeTimeout:    o.Timeout,
@@ -181,6 +194,16 @@ func pacer(perSecond float64) *rate.Limiter {
 // Pace sets the pace of every request from now on, in requests a second;
 // 0 or less stops pacing. Call it before the first request.
 func (c *Client) Pace(perSecond float64) { c.pace = pacer(perSecond) }
+
+// ProxyFor names the proxy requests to the target go through, user
+// information redacted, or "none".
+func (c *Client) ProxyFor() string {
+	u, err := c.http.Transport.(*http.Transport).Proxy(&http.Request{URL: c.base})
+	if err != nil || u == nil {
+		return "none"
+	}
+	return u.Redacted()
+}
 
 // Base returns the target's base URL.
 func (c *Client) Base() string { return c.base.String() }

@@ -5,8 +5,11 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -103,4 +106,23 @@ func (c *Catalog) PageLines() ([]string, error) {
 		return nil, fmt.Errorf("catalog %s: page %q: %w", c.API, c.Page, err)
 	}
 	return strings.Split(string(raw), "\n"), nil
+}
+
+// Hash identifies the catalogs and pages this build checks against: the
+// first 12 hex digits of a SHA-256 over every file, in name order.
+func Hash() string {
+	h := sha256.New()
+	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(raw))
+		h.Write(raw)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -86,6 +86,9 @@ type Suite struct {
 // which Ginkgo reports as a skip without a reason.
 const FilteredMessage = "filtered out: not selected by --label-filter or --focus"
 
+// BaselinedPrefix starts the skip message of a known failure (--baseline).
+const BaselinedPrefix = "[baselined] "
+
 // FromReport turns a Ginkgo report into a Suite: one case per spec, plus one
 // per suite-level node (BeforeSuite, ReportAfterSuite …) that did not pass,
 // so a failure outside any spec still shows up. classname returns the
@@ -284,8 +287,11 @@ func Read(path string) ([]Summary, error) {
 				r.Outcome, r.Message, r.Detail = "error", tc.Error.Message, tc.Error.Text
 			case tc.Skipped != nil:
 				r.Outcome, r.Message, r.Detail = "skipped", tc.Skipped.Message, tc.Skipped.Text
-				if r.Message == FilteredMessage {
+				switch {
+				case r.Message == FilteredMessage:
 					r.Outcome = "filtered"
+				case strings.HasPrefix(r.Message, BaselinedPrefix):
+					r.Outcome = "baselined"
 				}
 			case tc.SystemOut != nil:
 				r.Detail = tc.SystemOut.Text

@@ -39,6 +39,8 @@ func symbol(outcome string) string {
 		return "–"
 	case Filtered:
 		return "○"
+	case Baselined:
+		return "≈"
 	}
 	return "·"
 }

@@ -38,6 +38,8 @@ const (
 	Error    = "error" // a failure outside the checks: a panic, an abort, a timeout
 	Skipped  = "skipped"
 	Filtered = "filtered" // not selected by --label-filter or --focus
+	// Baselined is a known failure (--baseline): it does not fail the run.
+	Baselined = "baselined"
 )
 
 // Summary is the roll-up of all reports: summary.json as written.
@@ -49,11 +51,12 @@ type Summary struct {
 
 // Counts are outcomes of specs; Failed counts errors too.
 type Counts struct {
-	Specs    int `json:"specs"`
-	Passed   int `json:"passed"`
-	Failed   int `json:"failed"`
-	Skipped  int `json:"skipped"`
-	Filtered int `json:"filtered"`
+	Specs     int `json:"specs"`
+	Passed    int `json:"passed"`
+	Failed    int `json:"failed"`
+	Skipped   int `json:"skipped"`
+	Filtered  int `json:"filtered"`
+	Baselined int `json:"baselined"`
 }
 
 func (c *Counts) add(outcome string) {
@@ -67,6 +70,8 @@ func (c *Counts) add(outcome string) {
 		c.Skipped++
 	case Filtered:
 		c.Filtered++
+	case Baselined:
+		c.Baselined++
 	}
 }
 
@@ -76,6 +81,7 @@ func (c *Counts) plus(o Counts) {
 	c.Failed += o.Failed
 	c.Skipped += o.Skipped
 	c.Filtered += o.Filtered
+	c.Baselined += o.Baselined
 }
 
 // API is one API's report in one deployment profile.

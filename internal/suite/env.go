@@ -31,7 +31,9 @@ type Env struct {
 	Throttled func(*runner.Exchange) bool
 	// fresh gives the values a request's runtime placeholders take when the
 	// probe does not pass them.
-	fresh func() map[string]string
+	fresh          func() map[string]string
+	baseline       map[string]Known // known failures by spec id (--baseline)
+	strictBaseline bool
 	// check judges an answer against a spec's row.
 	check func(*Spec, *runner.Exchange, Sent) []check.Problem
 }
@@ -96,7 +98,11 @@ func (s *Spec) Need(key string, set bool) {
 // timeline, each with a curl command that reproduces it.
 func (s *Spec) Fail(msg string) {
 	ginkgo.GinkgoHelper()
-	ginkgo.Fail(s.Client.Redactor().Clean(s.Requirement() + "\n" + msg))
+	msg = s.Client.Redactor().Clean(s.Requirement() + "\n" + msg)
+	if s.known != nil {
+		s.knownFailure(msg)
+	}
+	ginkgo.Fail(msg)
 }
 
 // Requirement is the row the spec checks: its title, where the page states

@@ -9,6 +9,7 @@ package suite
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,13 @@ type Options struct {
 	// MaxTransportFailures is how many requests in a row may get no answer
 	// before every later one fails at once as unreachable.
 	MaxTransportFailures int
+	Proxy                string
+	Baseline             string
+	StrictBaseline       bool
+	List                 bool
+	Version              bool
+	Help                 bool
+	own                  *flag.FlagSet // the flags above alone, for --help-conformance
 }
 
 // RegisterFlags declares the options on fs; call it at package level in a
@@ -52,38 +60,62 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 			refuseFlags(api, reportsFlag(os.Args[1:], o.Reports))
 		}
 	}
-	fs.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
-	fs.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
-	fs.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to (default: reports/ of this project when run inside it, else ./reports)")
-	fs.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
-	fs.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
-	fs.Int64Var(&o.MaxBody, "max-body", runner.DefaultMaxBody, "most bytes of a response body read; a longer body fails its spec")
-	fs.StringVar(&o.CAFile, "ca-file", "", "PEM file of CA certificates to trust for an https target")
-	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the target's TLS certificate (announced in the output and the report)")
-	fs.StringVar(&o.Reading, "reading", string(check.Strict), "how to read the points the pages leave open: strict or lenient (docs/decisions.md)")
-	fs.IntVar(&o.MaxTransportFailures, "max-transport-failures", runner.DefaultMaxTransportFailures, "requests in a row that may get no answer (timeouts, resets) before the target counts as unreachable and the remaining specs fail at once")
-	fs.Float64Var(&o.Rate, "rate", 0, "pace every request of the run to this many a second, shared by all processes (default: the configuration's rate, else unpaced)")
-	fs.BoolVar(&o.RequireAll, "require-all", false, "fail, instead of skip, every spec the configuration cannot drive (for release gates)")
+	own := flag.NewFlagSet("apiconform", flag.ContinueOnError)
+	own.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
+	own.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
+	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to (default: reports/ of this project when run inside it, else ./reports)")
+	own.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
+	own.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
+	own.Int64Var(&o.MaxBody, "max-body", runner.DefaultMaxBody, "most bytes of a response body read; a longer body fails its spec")
+	own.StringVar(&o.CAFile, "ca-file", "", "PEM file of CA certificates to trust for an https target")
+	own.BoolVar(&o.Insecure, "insecure", false, "do not verify the target's TLS certificate (announced in the output and the report)")
+	own.StringVar(&o.Reading, "reading", string(check.Strict), "how to read the points the pages leave open: strict or lenient (docs/decisions.md)")
+	own.IntVar(&o.MaxTransportFailures, "max-transport-failures", runner.DefaultMaxTransportFailures, "requests in a row that may get no answer (timeouts, resets) before the target counts as unreachable and the remaining specs fail at once")
+	own.Float64Var(&o.Rate, "rate", 0, "pace every request of the run to this many a second, shared by all processes (default: the configuration's rate, else unpaced)")
+	own.BoolVar(&o.RequireAll, "require-all", false, "fail, instead of skip, every spec the configuration cannot drive (for release gates)")
+	own.StringVar(&o.Proxy, "proxy", "", "HTTP proxy URL for every request (default: HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment)")
+	own.StringVar(&o.Baseline, "baseline", "", "YAML file of known failures by spec id, each with a reason and optionally an expiry date: they do not fail the run")
+	own.BoolVar(&o.StrictBaseline, "strict-baseline", false, "fail a spec whose baseline entry is stale because the spec now passes")
+	own.BoolVar(&o.List, "list", false, "list every spec (id, row, labels, configuration keys) and, with --config, which would skip and why; sends nothing")
+	own.BoolVar(&o.Version, "version", false, "print the suite's version and the hash of its catalog")
+	own.BoolVar(&o.Help, "help-conformance", false, "print the suite's own flags, without Ginkgo's and Go's")
+	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
+	o.own = own
 	return o
+}
+
+// PrintFlags writes the suite's own flags and their defaults to w.
+func (o *Options) PrintFlags(w io.Writer) {
+	o.own.SetOutput(w)
+	o.own.PrintDefaults()
 }
 
 // defaultReports is the project's reports/ folder when the suite runs inside
 // the project (go test and ginkgo run it from the package's folder), and
 // ./reports anywhere else (a compiled suite on a vendor's machine).
 func defaultReports() string {
+	if root := moduleRoot(); root != "" {
+		return filepath.Join(root, "reports")
+	}
+	return "reports"
+}
+
+// moduleRoot is this project's root folder when the working folder is
+// inside it, else "".
+func moduleRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		return "reports"
+		return ""
 	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if mod, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
 			if strings.HasPrefix(string(mod), "module "+modulePath+"\n") {
-				return filepath.Join(d, "reports")
+				return d
 			}
-			return "reports"
+			return ""
 		}
 		if filepath.Dir(d) == d {
-			return "reports"
+			return ""
 		}
 	}
 }

@@ -88,9 +88,15 @@ func Register(env *Env, cases []Case) bool {
 			}
 			ginkgo.It(c.Name(), append(decorators, func() {
 				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
-				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name()}
+				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
+				if k, ok := env.baseline[c.ID()]; ok {
+					s.known = &k
+				}
 				ginkgo.DeferCleanup(s.tracker.drain, s)
 				c.Run(s)
+				if s.known != nil {
+					s.passedDespiteBaseline()
+				}
 			})...)
 		}
 	})
@@ -180,8 +186,13 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 			}
 			for _, it := range items {
 				for _, v := range variants {
-					c := Case{Row: row, Probe: name, Labels: append(slices.Clone(labels), v.Labels...), Serial: probe.Serial,
-						Run: probe.run(), Keys: probe.keys(p.Deployment, row.ID, it), item: it, vary: v}
+					keys, writes := probe.keys(p.Deployment, row.ID, it)
+					caseLabels := append(slices.Clone(labels), v.Labels...)
+					if writes {
+						caseLabels = append(caseLabels, WritesLabel)
+					}
+					c := Case{Row: row, Probe: name, Labels: caseLabels, Serial: probe.Serial,
+						Run: probe.run(), Keys: keys, item: it, vary: v}
 					switch {
 					case it.Name != "" && v.Name != "":
 						c.Probe, c.Variant = name+" "+it.Name, v.Name
@@ -198,9 +209,16 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 	return cases, nil
 }
 
+// WritesLabel marks a spec that sends a request meant to create, change or
+// delete something (any method but GET, HEAD and OPTIONS), even one the
+// target should refuse: --label-filter='!writes' checks a production
+// deployment without touching it.
+const WritesLabel = "writes"
+
 // keys are the configuration keys that steer a probe's requests for a row:
-// its steps, and the removal of what they create.
-func (p Probe) keys(d *target.Deployment, row string, it Item) []string {
+// its steps, and the removal of what they create; and whether any of its
+// steps writes.
+func (p Probe) keys(d *target.Deployment, row string, it Item) ([]string, bool) {
 	var steps []target.Step
 	var keys []string
 	add := func(step target.Step, key string) {
@@ -237,7 +255,10 @@ func (p Probe) keys(d *target.Deployment, row string, it Item) []string {
 		}
 	}
 	slices.Sort(values)
-	return append(keys, slices.Compact(values)...)
+	writes := slices.ContainsFunc(steps, func(st target.Step) bool {
+		return !slices.Contains([]string{"GET", "HEAD", "OPTIONS"}, st.Method)
+	})
+	return append(keys, slices.Compact(values)...), writes
 }
 
 // run is what the probe does: its function, or its data.
@@ -304,31 +325,56 @@ const (
 // Standalone prepares one API's suite to run as a Go test (`ginkgo
 // ./suites/<api> -- --target=URL`, `go test`, or a compiled test binary):
 // it checks the options and configuration, registers the specs and the
-// JUnit report, and leaves RunSpecs to the caller. A run that cannot start
-// exits with ExitConfig before any request.
-func Standalone(api string, o *Options, setup Setup) {
+// JUnit report, and leaves RunSpecs to the caller, which runs them when it
+// returns true; --version, --help-conformance and --list print and return
+// false. A run that cannot start exits with ExitConfig before any request.
+func Standalone(api string, o *Options, setup Setup) (run bool) {
+	switch {
+	case o.Version:
+		fmt.Println(versionLine())
+		return false
+	case o.Help:
+		fmt.Printf("%s: the %s suite's own flags (Ginkgo's are listed by --help):\n", versionLine(), api)
+		o.PrintFlags(os.Stdout)
+		return false
+	case o.List:
+		list(api, o, setup)
+		return false
+	}
+	o.resolvePaths()
 	reportPath := filepath.Join(o.Reports, api+".xml")
 	redactor := runner.NewRedactor()
 	suiteConfig, _ := ginkgo.GinkgoConfiguration()
+	first := ginkgo.GinkgoParallelProcess() == 1
 	// An earlier run's report must never pass for this run's; a dry run
 	// writes none, and leaves it.
-	if !suiteConfig.DryRun {
+	if !suiteConfig.DryRun && first {
 		if err := replaceable(reportPath); err != nil {
 			fmt.Fprintf(os.Stderr, "%s conformance cannot start: --reports: %v\n", api, err)
 			os.Exit(ExitConfig)
 		}
 	}
 	env, src, cases, err := prepare(api, o, redactor, setup)
+	if err == nil {
+		env.baseline, err = loadBaseline(o.Baseline, cases, time.Now(), os.Stdout)
+		env.strictBaseline = o.StrictBaseline
+	}
 	if err != nil {
 		stop(api, reportPath, redactor, err)
+	}
+	if first {
+		banner(os.Stdout, api, env, src.Name, reportPath)
+		if o.Config == "" {
+			warnBuiltInConfig(os.Stderr, env.Client.Base())
+		}
+		if o.Insecure {
+			fmt.Fprintln(os.Stderr, "WARNING: --insecure: the target's TLS certificate is not verified")
+		}
 	}
 	if !suiteConfig.DryRun {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
 			stop(api, reportPath, redactor, fmt.Errorf("--target: %w", err))
 		}
-	}
-	if o.Insecure {
-		fmt.Fprintln(os.Stderr, "WARNING: --insecure: the target's TLS certificate is not verified")
 	}
 	Register(env, cases)
 	ginkgo.ReportAfterSuite("JUnit report "+reportPath, func(r ginkgo.Report) {
@@ -340,6 +386,7 @@ func Standalone(api string, o *Options, setup Setup) {
 			"target": env.Client.Base(), "config": src.Name, "reading": string(env.Reading),
 			"require-all": strconv.FormatBool(env.RequireAll), "insecure": strconv.FormatBool(o.Insecure),
 			"rate": strconv.FormatFloat(env.paced, 'g', -1, 64), "label-filter": r.SuiteConfig.LabelFilter,
+			"version": Version, "catalog": catalog.Hash(), "proxy": env.Client.ProxyFor(), "baseline": o.Baseline,
 		}
 		ran := r.SpecReports.CountWithState(types.SpecStatePassed | types.SpecStateFailureStates)
 		if ran == 0 {
@@ -347,10 +394,13 @@ func Standalone(api string, o *Options, setup Setup) {
 				Message: "no spec ran: every spec was filtered out or skipped, so nothing was verified"})
 		}
 		gomega.Expect(junit.Write(reportPath, redactor.Redact, s)).To(gomega.Succeed())
+		verdicts(os.Stdout, api, r)
+		fmt.Printf("JUnit report: %s\n", reportPath)
 		if ran == 0 {
 			ginkgo.Fail("no spec ran: every spec was filtered out or skipped, so nothing was verified (check --label-filter, --focus and the configuration)")
 		}
 	})
+	return true
 }
 
 // replaceable removes an earlier report at path and proves the folder
@@ -378,9 +428,10 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	client, err := runner.New(runner.Options{
 		Target: o.Target, Timeout: o.Timeout, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
 		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
+		Proxy: o.Proxy,
 	})
 	if err != nil {
-		return nil, target.Source{}, nil, fmt.Errorf("--target/--ca-file: %w", err)
+		return nil, target.Source{}, nil, fmt.Errorf("--target/--ca-file/--proxy: %w", err)
 	}
 	src := target.Source{Name: "built-in fixtures/" + api + ".yaml", Dir: fixtures.Files, File: api + ".yaml"}
 	if o.Config != "" {

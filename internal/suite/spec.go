@@ -31,6 +31,8 @@ type Spec struct {
 	Variant Variant
 	tracker *tracker
 	name    string
+	id      string
+	known   *Known // the spec's entry in the baseline, if any
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
 	Throttle bool
