@@ -7,6 +7,7 @@
 package suite
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -82,6 +83,16 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	o.own = own
 	return o
+}
+
+// fillDefaults gives every unset option the default its flag has.
+func (o *Options) fillDefaults() {
+	o.Timeout = cmp.Or(o.Timeout, runner.DefaultTimeout)
+	o.RunTimeout = cmp.Or(o.RunTimeout, runner.DefaultRunTimeout)
+	o.MaxBody = cmp.Or(o.MaxBody, runner.DefaultMaxBody)
+	o.Reading = cmp.Or(o.Reading, string(check.Strict))
+	o.MaxTransportFailures = cmp.Or(o.MaxTransportFailures, runner.DefaultMaxTransportFailures)
+	o.resolvePaths()
 }
 
 // PrintFlags writes the suite's own flags and their defaults to w.

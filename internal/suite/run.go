@@ -300,19 +300,20 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 	}
 }
 
-// RegisterWith adds an API's specs, built from a loaded configuration, to a
-// Ginkgo tree the caller runs. It panics on a broken catalog or a
-// configuration that names rows the catalog lacks: the caller loaded the
-// configuration, and should stop before the tree is built.
-func RegisterWith[C any](env *Env, cfg *C, plan func(*Env, *C) (Plan, error)) bool {
-	p, err := plan(env, cfg)
+// Embed registers an API's suite in a Ginkgo tree the caller runs (the
+// public package conform calls it), with options as the standalone flags
+// would give them; unset ones take the flags' defaults. A suite that cannot
+// start registers one failing spec saying why, so the caller's own report
+// shows it, and sends nothing.
+func Embed(api string, o Options, setup Setup) bool {
+	o.fillDefaults()
+	redactor := runner.NewRedactor()
+	env, _, cases, err := prepare(api, &o, redactor, setup)
 	if err != nil {
-		panic(err)
-	}
-	env.pace(p.Deployment.Rate)
-	cases, err := Cases(env, p)
-	if err != nil {
-		panic(err)
+		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
+		return ginkgo.Describe(api, ginkgo.Label(api), func() {
+			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
+		})
 	}
 	return Register(env, cases)
 }

@@ -23,11 +23,6 @@ const API = "content"
 // suite.Standalone calls.
 var Setup = suite.SetupWith(target.LoadContent, Plan)
 
-// Register adds the suite's specs to a Ginkgo tree you run yourself.
-func Register(env *suite.Env, cfg *target.Content) bool {
-	return suite.RegisterWith(env, cfg, Plan)
-}
-
 // formats are the three ways of asking for an answer's format; every probe
 // runs in each.
 func formats(cfg *target.Content) []suite.Variant {

@@ -2,9 +2,7 @@
 // (000_06a165e8fd570c61.txt): one spec per catalog row and probe, generated
 // from internal/catalog/telephony.yaml. Every request a probe sends is a
 // configured step (internal/target/telephony.yaml). Run it standalone (see
-// the README), or inside your own Ginkgo suite:
-//
-//	var _ = telephony.Register(env, cfg) // env from suite.Env, cfg from target.LoadTelephony
+// the README), or inside your own Ginkgo suite through package conform.
 package telephony
 
 import (
@@ -24,11 +22,6 @@ const API = "telephony"
 // Setup loads the configuration and returns the suite's cases: what
 // suite.Standalone calls.
 var Setup = suite.SetupWith(target.LoadTelephony, Plan)
-
-// Register adds the suite's specs to a Ginkgo tree you run yourself.
-func Register(env *suite.Env, cfg *target.Telephony) bool {
-	return suite.RegisterWith(env, cfg, Plan)
-}
 
 // Plan is the suite for one deployment: the probes, and how an answer is
 // judged against its row.
