@@ -10,7 +10,7 @@
 //
 // A second deployment, written from the same page to differ from the default
 // wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
-// is ProfileVariant; Fault as for the default), or `refserver content
+// is serve.ProfileVariant; Fault as for the default), or `refserver content
 // --profile variant [--fault]`. It creates nothing. Its contract:
 //
 //   - Base path /market/v3. Paths below are relative to it and matched
@@ -126,7 +126,7 @@ type Seed struct {
 	Fault bool             // models/FaultModelID answers 500
 	Now   func() time.Time // the rate windows' clock; nil is time.Now
 
-	Profile string // "" or ProfileDefault, or ProfileVariant
+	Profile string // "" or serve.ProfileDefault, or serve.ProfileVariant
 }
 
 var loopback = []string{"127.0.0.1", "::1"}
@@ -165,8 +165,8 @@ type Server struct {
 // unknown profile.
 func New(seed Seed) *Server {
 	switch seed.Profile {
-	case "", ProfileDefault:
-	case ProfileVariant:
+	case "", serve.ProfileDefault:
+	case serve.ProfileVariant:
 		return &Server{keys: seed.Keys, fault: seed.Fault, variant: true, rate: serve.NewWindow(VariantRateWindow, seed.Now)}
 	default:
 		panic(fmt.Sprintf("content: unknown profile %q", seed.Profile))
@@ -252,12 +252,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	code, v, apiErr := s.serve(r, query, body)
+	code, v, apiErr := s.serve(w, r, query, body)
 	write(w, asXML, code, v, apiErr)
 }
 
-func (s *Server) serve(r *http.Request, q url.Values, body []byte) (int, any, *apiError) {
-	key, e := s.authenticate(r)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, q url.Values, body []byte) (int, any, *apiError) {
+	key, e := s.authenticate(w, r)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -290,7 +290,10 @@ func (s *Server) serve(r *http.Request, q url.Values, body []byte) (int, any, *a
 	return rt.handle(s, parts, r, body)
 }
 
-func (s *Server) authenticate(r *http.Request) (Key, *apiError) {
+// authenticate finds the request's key, bound to the request's address
+// ("*": any), and counts it against its rate: a minute's for the default
+// profile, a second's (with Retry-After) for the variant.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Key, *apiError) {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		ip = r.RemoteAddr
@@ -299,12 +302,19 @@ func (s *Server) authenticate(r *http.Request) (Key, *apiError) {
 	key, known := s.keys[raw]
 	bound := false
 	for _, a := range key.Addresses {
-		bound = bound || a == ip
+		bound = bound || a == "*" || a == ip
 	}
 	if raw == "" || !known || key.Suspended || !bound {
 		return Key{}, fail(http.StatusUnauthorized, "Authorization failed: request from unknown IP address %s or invalid key or key suspended or key missing", ip)
 	}
-	if ok, _ := s.rate.Hit(raw, key.RatePerMin); !ok {
+	limit := key.RatePerMin
+	if s.variant {
+		limit = key.RatePerSecond
+	}
+	if ok, after := s.rate.Hit(raw, limit); !ok {
+		if s.variant {
+			w.Header().Set("Retry-After", strconv.Itoa(after))
+		}
 		return Key{}, fail(http.StatusForbidden, "Rate limit exceeded")
 	}
 	return key, nil

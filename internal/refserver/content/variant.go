@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,12 +16,6 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/refserver/serve"
-)
-
-// Profiles a Seed may name.
-const (
-	ProfileDefault = "default" // also ""
-	ProfileVariant = "variant"
 )
 
 // The variant deployment's constants.
@@ -41,7 +34,7 @@ var VariantShow = []string{"PRICE", "PHOTO", "SPECS", "REVIEWS"}
 // VariantSeed is the variant deployment the package comment describes.
 func VariantSeed() Seed {
 	anywhere := []string{"*"}
-	return Seed{Profile: ProfileVariant, Keys: map[string]Key{
+	return Seed{Profile: serve.ProfileVariant, Keys: map[string]Key{
 		"var-content-key-0001":       {Addresses: anywhere, RatePerSecond: 25},
 		"var-content-susp-0002":      {Addresses: anywhere, Suspended: true, RatePerSecond: 25},
 		"var-content-elsewhere-0003": {Addresses: []string{"198.51.100.9"}, RatePerSecond: 25},
@@ -164,22 +157,9 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) variantCall(w http.ResponseWriter, r *http.Request, q url.Values, body []byte) (int, vbody, *apiError) {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	raw := r.Header.Get("Authorization")
-	key, known := s.keys[raw]
-	bound := false
-	for _, a := range key.Addresses {
-		bound = bound || a == "*" || a == ip
-	}
-	if raw == "" || !known || key.Suspended || !bound {
-		return 0, vbody{}, fail(http.StatusUnauthorized, "Authorization failed: request from unknown IP address %s or invalid key or key suspended or key missing", ip)
-	}
-	if ok, after := s.rate.Hit(raw, key.RatePerSecond); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(after))
-		return 0, vbody{}, fail(http.StatusForbidden, "Rate limit exceeded")
+	key, e := s.authenticate(w, r)
+	if e != nil {
+		return 0, vbody{}, e
 	}
 	if f := q.Get("format"); f != "" && f != "json" && f != "xml" {
 		return 0, vbody{}, fail(http.StatusUnprocessableEntity, "Parameter 'format' format is incorrect. Incorrect value '%s'. Allowed values are: json, xml", f)

@@ -14,6 +14,13 @@ import (
 	"time"
 )
 
+// Profiles a reference server's Seed may name: the deployment
+// fixtures/<api>.yaml describes, and the variant (fixtures/<api>-variant.yaml).
+const (
+	ProfileDefault = "default" // also ""
+	ProfileVariant = "variant"
+)
+
 // Route is a path pattern and what answers each method it supports. The
 // pattern is segments separated by "/", with no leading or trailing slash;
 // "*" matches any one segment; "" is the empty path.

@@ -9,7 +9,7 @@
 //
 // A second deployment, written from the same page to differ from the default
 // wherever the page allows. It is New(VariantSeed()) (a Seed whose Profile
-// is ProfileVariant), or `refserver telephony --profile variant`. Its
+// is serve.ProfileVariant), or `refserver telephony --profile variant`. Its
 // contract:
 //
 //   - Base path /pbx/v2. Every path below is relative to it and matched
@@ -151,7 +151,7 @@ type Token struct {
 type Seed struct {
 	Tokens  map[string]Token
 	Now     func() time.Time // the rate windows' clock; nil is time.Now
-	Profile string           // "" or ProfileDefault, or ProfileVariant
+	Profile string           // "" or serve.ProfileDefault, or serve.ProfileVariant
 }
 
 // DefaultSeed is the deployment fixtures/telephony.yaml describes.
@@ -205,8 +205,8 @@ type Server struct {
 // on an unknown profile.
 func New(seed Seed) *Server {
 	switch seed.Profile {
-	case "", ProfileDefault:
-	case ProfileVariant:
+	case "", serve.ProfileDefault:
+	case serve.ProfileVariant:
 		return &Server{tokens: seed.Tokens, rate: serve.NewWindow(VariantRateWindow, seed.Now), v: newVariant()}
 	default:
 		panic(fmt.Sprintf("telephony: unknown profile %q", seed.Profile))

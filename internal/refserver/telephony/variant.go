@@ -16,12 +16,6 @@ import (
 	"github.com/confsuite/apiconform/internal/refserver/serve"
 )
 
-// Profiles a Seed may name.
-const (
-	ProfileDefault = "default" // also ""
-	ProfileVariant = "variant"
-)
-
 // Limits of the variant deployment.
 const (
 	VariantBasePath        = "/pbx/v2"
@@ -35,7 +29,7 @@ const (
 
 // VariantSeed is the variant deployment the package comment describes.
 func VariantSeed() Seed {
-	return Seed{Profile: ProfileVariant, Tokens: map[string]Token{
+	return Seed{Profile: serve.ProfileVariant, Tokens: map[string]Token{
 		"var-owner-token-0001":   {Client: "acme-01", RatePerSecond: 25},
 		"var-stale-token-0002":   {Client: "acme-01", Expired: true, RatePerSecond: 25},
 		"var-frozen-token-0003":  {Client: "acme-01", Blocked: true, RatePerSecond: 25},
