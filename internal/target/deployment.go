@@ -38,6 +38,7 @@ type Deployment struct {
 
 	defaults map[string]Step
 	files    fs.FS // relative file names in the configuration start here
+	folder   string
 	name     string
 }
 
@@ -83,7 +84,7 @@ func Load[C any, P interface {
 	if err := decode(src, cfg); err != nil {
 		return nil, err
 	}
-	d.files, d.name = src.Dir, src.Name
+	d.files, d.folder, d.name = src.Dir, src.Folder, src.Name
 	errs := d.validate(runtime)
 	errs = append(errs, P(cfg).validate()...)
 	if len(errs) > 0 {
@@ -226,10 +227,15 @@ func (d *Deployment) ReadFile(name string) ([]byte, error) {
 	} else {
 		b, err = fs.ReadFile(d.files, filepath.ToSlash(filepath.Clean(name)))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s (relative to %s): %w", name, d.name, err)
+	switch {
+	case err == nil:
+		return b, nil
+	case filepath.IsAbs(name):
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	case d.folder != "":
+		return nil, fmt.Errorf("read %s (relative to the configuration file): %w", filepath.Join(d.folder, name), errors.Unwrap(err))
 	}
-	return b, nil
+	return nil, fmt.Errorf("read %s, relative to %s: %w", name, d.name, err)
 }
 
 // allSet reports whether every placeholder of t has a value in vars.

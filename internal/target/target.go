@@ -55,11 +55,18 @@ type Source struct {
 	Dir  fs.FS
 	File string
 	Raw  []byte
+	// Folder is Dir's absolute path on disk, for messages; "" when Dir is
+	// not on disk (the built-in fixtures).
+	Folder string
 }
 
 // FileSource is a configuration file on disk.
 func FileSource(p string) Source {
-	return Source{Name: p, Dir: os.DirFS(filepath.Dir(p)), File: filepath.Base(p)}
+	folder, err := filepath.Abs(filepath.Dir(p))
+	if err != nil {
+		folder = filepath.Dir(p)
+	}
+	return Source{Name: p, Dir: os.DirFS(filepath.Dir(p)), File: filepath.Base(p), Folder: folder}
 }
 
 // decode reads a source strictly into v: unknown keys, duplicate keys and
