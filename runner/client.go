@@ -33,6 +33,12 @@ const (
 	DefaultMaxBody    = 1 << 20
 )
 
+// MaxInFlight is the most requests one spec has on the wire at once (a
+// batch of creates or removals, a rate-limit burst): the client keeps as
+// many idle connections to the target, so a batch reuses them instead of
+// connecting again.
+const MaxInFlight = 4
+
 // Options configure a Client.
 type Options struct {
 	Target   string        // base URL; request paths are appended to it
@@ -164,7 +170,7 @@ func New(o Options) (*Client, error) {
 		TLSHandshakeTimeout:    o.Timeout,
 		DisableCompression:     true, // the suite judges the bytes the server chose to send
 		MaxResponseHeaderBytes: 64 << 10,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConnsPerHost:    MaxInFlight,
 		IdleConnTimeout:        30 * time.Second,
 	}
 	return &Client{
