@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -349,7 +350,7 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("the target's final answer is %d %s, which is not an answer to the request; the connection was closed", resp.StatusCode, http.StatusText(resp.StatusCode))
 		return ex
 	}
-	ex.Body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	ex.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
 	ex.Elapsed = time.Since(start)
 	switch {
 	case err != nil:
@@ -359,6 +360,65 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("%w: more than %d bytes (--max-body); reading stopped there", ErrBodyTooLarge, c.maxBody)
 	}
 	return ex
+}
+
+// readBody reads at most limit+1 bytes of a response body (one more than
+// allowed tells a body too large). A Content-Length within the limit is
+// allocated once, exactly; a body of unknown length is read into chunks
+// that double up to 1 MiB and joined once at the end. Either way the
+// memory held is at most about twice the body, where io.ReadAll's growth
+// by appending holds up to 2.5 times it and allocates more.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	r = io.LimitReader(r, limit+1)
+	if length < 0 || length > limit {
+		return readChunks(r)
+	}
+	body := make([]byte, length)
+	n, err := io.ReadFull(r, body)
+	if err != nil {
+		return body[:n], err
+	}
+	var one [1]byte
+	switch m, err := io.ReadFull(r, one[:]); {
+	case m == 0 && err == io.EOF:
+		return body, nil
+	case m == 0:
+		return body, err
+	}
+	// More than the Content-Length said (the transport does not let it
+	// happen over HTTP/1.1; kept correct for any reader).
+	rest, err := readChunks(r)
+	return slices.Concat(body, one[:], rest), err
+}
+
+// readChunks reads r to its end; see readBody.
+func readChunks(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	var err error
+	size, total := 512, 0
+	for err == nil {
+		chunk := make([]byte, size)
+		n := 0
+		for n < len(chunk) && err == nil {
+			var m int
+			m, err = r.Read(chunk[n:])
+			n += m
+		}
+		chunks = append(chunks, chunk[:n])
+		total += n
+		size = min(2*size, 1<<20)
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if len(chunks) == 1 {
+		return chunks[0], err
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, err
 }
 
 // Abandon sends req on a connection of its own and closes its sending side
