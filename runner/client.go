@@ -32,6 +32,9 @@ const (
 	DefaultTimeout    = 10 * time.Second
 	DefaultRunTimeout = 15 * time.Minute
 	DefaultMaxBody    = 1 << 20
+	// DefaultMinUploadRate is the slowest link, in bytes a second, a
+	// request body is given time for: 1 MB/s.
+	DefaultMinUploadRate = 1_000_000
 )
 
 // MaxInFlight is the most requests one spec has on the wire at once (a
@@ -42,12 +45,18 @@ const MaxInFlight = 4
 
 // Options configure a Client.
 type Options struct {
-	Target   string        // base URL; request paths are appended to it
-	Timeout  time.Duration // per request, connection to last body byte
-	MaxBody  int64         // most response-body bytes read; more is an error
-	CAFile   string        // PEM bundle trusted in addition to nothing else
-	Insecure bool          // skip TLS verification
-	Redactor *Redactor
+	Target  string        // base URL; request paths are appended to it
+	Timeout time.Duration // per request, connection to last body byte
+	// MinUploadRate, in bytes a second, stretches the timeout of a request
+	// with a body by the time the body takes to send at that rate: a
+	// request's bound is Timeout + body bytes / MinUploadRate, so a large
+	// body over a slow link is judged on the answer, not cut off. 0 takes
+	// DefaultMinUploadRate.
+	MinUploadRate int64
+	MaxBody       int64  // most response-body bytes read; more is an error
+	CAFile        string // PEM bundle trusted in addition to nothing else
+	Insecure      bool   // skip TLS verification
+	Redactor      *Redactor
 	// Deadline bounds the whole run: once passed, every request fails at once,
 	// except removals of what the run created, which have CleanupGrace more.
 	Deadline time.Time
@@ -76,6 +85,7 @@ type Client struct {
 	base     *url.URL
 	http     *http.Client
 	timeout  time.Duration
+	upload   int64 // MinUploadRate
 	maxBody  int64
 	redactor *Redactor
 	deadline time.Time
@@ -183,6 +193,7 @@ func New(o Options) (*Client, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		timeout:  o.Timeout,
+		upload:   cmp.Or(o.MinUploadRate, DefaultMinUploadRate),
 		maxBody:  o.MaxBody,
 		redactor: o.Redactor,
 		deadline: o.Deadline,
@@ -290,6 +301,11 @@ func (c *Client) Do(req Request) *Exchange {
 	if req.Timeout > 0 && req.Timeout < timeout {
 		timeout = req.Timeout
 	}
+	bound := "--timeout"
+	if up := c.uploadTime(req); up > 0 {
+		bound = fmt.Sprintf("--timeout %s, plus %s for the body at --min-upload-rate", timeout, up.Round(time.Millisecond))
+		timeout += up
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if deadline := c.deadlineFor(req); !deadline.IsZero() {
@@ -333,7 +349,7 @@ func (c *Client) Do(req Request) *Exchange {
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		ex.Elapsed = time.Since(start)
-		ex.Err = c.explain(ctx, err, timeout)
+		ex.Err = c.explain(ctx, err, timeout, bound)
 		return ex
 	}
 	defer resp.Body.Close()
@@ -354,7 +370,7 @@ func (c *Client) Do(req Request) *Exchange {
 	ex.Elapsed = time.Since(start)
 	switch {
 	case err != nil:
-		ex.Err = fmt.Errorf("read response body: %w", c.explain(ctx, err, timeout))
+		ex.Err = fmt.Errorf("read response body: %w", c.explain(ctx, err, timeout, bound))
 	case int64(len(ex.Body)) > c.maxBody:
 		ex.Body = ex.Body[:c.maxBody]
 		ex.Err = fmt.Errorf("%w: more than %d bytes (--max-body); reading stopped there", ErrBodyTooLarge, c.maxBody)
@@ -497,6 +513,19 @@ func (c *Client) Abandon(req Request) error {
 	return nil
 }
 
+// uploadTime is the time a request's body is given to be sent, on top of
+// the timeout: its size at MinUploadRate.
+func (c *Client) uploadTime(req Request) time.Duration {
+	size := int64(len(req.Body))
+	if req.Stream != nil {
+		size = req.Stream.Size
+	}
+	if size == 0 || c.upload <= 0 {
+		return 0
+	}
+	return time.Duration(float64(size) / float64(c.upload) * float64(time.Second))
+}
+
 func (c *Client) deadlineFor(req Request) time.Time {
 	if req.Cleanup && !c.deadline.IsZero() {
 		return c.deadline.Add(CleanupGrace)
@@ -512,12 +541,12 @@ func (c *Client) wait(ctx context.Context) error {
 	return c.pace.Wait(ctx)
 }
 
-func (c *Client) explain(ctx context.Context, err error, timeout time.Duration) error {
+func (c *Client) explain(ctx context.Context, err error, timeout time.Duration, bound string) error {
 	if ctx.Err() != nil {
 		if !c.deadline.IsZero() && time.Now().After(c.deadline) {
 			return fmt.Errorf("%w (--run-timeout): %v", ErrRunDeadline, err)
 		}
-		return fmt.Errorf("%w after %s (--timeout): %v", ErrTimeout, timeout, err)
+		return fmt.Errorf("%w after %s (%s): %v", ErrTimeout, timeout, bound, err)
 	}
 	return err
 }

@@ -498,7 +498,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 		return nil, target.Source{}, nil, err
 	}
 	client, err := runner.New(runner.Options{
-		Target: o.Target, Timeout: o.Timeout, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
+		Target: o.Target, Timeout: o.Timeout, MinUploadRate: o.MinUploadRate, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
 		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
 		Proxy: o.Proxy,
 	})
