@@ -94,29 +94,73 @@ type Client struct {
 }
 
 // breaker counts requests in a row that got no answer; past its limit the
-// target is unreachable and requests are not sent.
+// target is unreachable and requests are not sent. Requests may be on the
+// wire together (a batch): once one has gone unanswered, the next go only
+// while the unanswered and those on the wire stay under the limit, and
+// the others wait for an answer, so no more than the limit go unanswered
+// in a row when the target is found silent.
 type breaker struct {
-	mu     sync.Mutex
-	limit  int
-	failed int
-	since  string // the origin of the first failure in the row
-	first  error
+	mu      sync.Mutex
+	limit   int
+	failed  int
+	pending int           // admitted and not yet recorded
+	changed chan struct{} // closed and replaced at every record
+	since   string        // the origin of the first failure in the row
+	first   error
 }
 
 // open returns the error every request gets once the target is unreachable.
 func (b *breaker) open() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.openLocked()
+}
+
+func (b *breaker) openLocked() error {
 	if b.failed < b.limit {
 		return nil
 	}
 	return fmt.Errorf("%w since %s: %d requests in a row got no answer, the first: %v (request not sent)", ErrUnreachable, b.since, b.failed, b.first)
 }
 
-// record notes whether a request got an answer.
+// admit lets a request go, waiting while requests on the wire could take
+// the row of unanswered requests to the limit; every request admitted is
+// recorded once.
+func (b *breaker) admit(ctx context.Context) error {
+	b.mu.Lock()
+	for {
+		if err := b.openLocked(); err != nil {
+			b.mu.Unlock()
+			return err
+		}
+		if b.failed == 0 || b.failed+b.pending < b.limit {
+			b.pending++
+			b.mu.Unlock()
+			return nil
+		}
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.mu.Lock()
+	}
+}
+
+// record notes whether an admitted request got an answer.
 func (b *breaker) record(origin string, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.pending--
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	switch {
 	case err == nil:
 		b.failed = 0
@@ -296,7 +340,6 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = err
 		return ex
 	}
-	defer func() { c.breaker.record(req.Origin, ex.transportErr()) }()
 	timeout := c.timeout
 	if req.Timeout > 0 && req.Timeout < timeout {
 		timeout = req.Timeout
@@ -317,6 +360,15 @@ func (c *Client) Do(req Request) *Exchange {
 		ctx, cancelRun = context.WithDeadline(ctx, deadline)
 		defer cancelRun()
 	}
+	if err := c.breaker.admit(ctx); err != nil {
+		if errors.Is(err, ErrUnreachable) {
+			ex.Err = err
+		} else {
+			ex.Err = fmt.Errorf("request not sent while the target left others unanswered: %w", c.explain(ctx, err, timeout, bound))
+		}
+		return ex
+	}
+	defer func() { c.breaker.record(req.Origin, ex.transportErr()) }()
 	if err := c.wait(ctx); err != nil {
 		ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by --rate: %v", ErrRunDeadline, err)
 		return ex
