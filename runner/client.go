@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,16 +32,31 @@ const (
 	DefaultTimeout    = 10 * time.Second
 	DefaultRunTimeout = 15 * time.Minute
 	DefaultMaxBody    = 1 << 20
+	// DefaultMinUploadRate is the slowest link, in bytes a second, a
+	// request body is given time for: 1 MB/s.
+	DefaultMinUploadRate = 1_000_000
 )
+
+// MaxInFlight is the most requests one spec has on the wire at once (a
+// batch of creates or removals, a rate-limit burst): the client keeps as
+// many idle connections to the target, so a batch reuses them instead of
+// connecting again.
+const MaxInFlight = 4
 
 // Options configure a Client.
 type Options struct {
-	Target   string        // base URL; request paths are appended to it
-	Timeout  time.Duration // per request, connection to last body byte
-	MaxBody  int64         // most response-body bytes read; more is an error
-	CAFile   string        // PEM bundle trusted in addition to nothing else
-	Insecure bool          // skip TLS verification
-	Redactor *Redactor
+	Target  string        // base URL; request paths are appended to it
+	Timeout time.Duration // per request, connection to last body byte
+	// MinUploadRate, in bytes a second, stretches the timeout of a request
+	// with a body by the time the body takes to send at that rate: a
+	// request's bound is Timeout + body bytes / MinUploadRate, so a large
+	// body over a slow link is judged on the answer, not cut off. 0 takes
+	// DefaultMinUploadRate.
+	MinUploadRate int64
+	MaxBody       int64  // most response-body bytes read; more is an error
+	CAFile        string // PEM bundle trusted in addition to nothing else
+	Insecure      bool   // skip TLS verification
+	Redactor      *Redactor
 	// Deadline bounds the whole run: once passed, every request fails at once,
 	// except removals of what the run created, which have CleanupGrace more.
 	Deadline time.Time
@@ -69,6 +85,7 @@ type Client struct {
 	base     *url.URL
 	http     *http.Client
 	timeout  time.Duration
+	upload   int64 // MinUploadRate
 	maxBody  int64
 	redactor *Redactor
 	deadline time.Time
@@ -77,29 +94,73 @@ type Client struct {
 }
 
 // breaker counts requests in a row that got no answer; past its limit the
-// target is unreachable and requests are not sent.
+// target is unreachable and requests are not sent. Requests may be on the
+// wire together (a batch): once one has gone unanswered, the next go only
+// while the unanswered and those on the wire stay under the limit, and
+// the others wait for an answer, so no more than the limit go unanswered
+// in a row when the target is found silent.
 type breaker struct {
-	mu     sync.Mutex
-	limit  int
-	failed int
-	since  string // the origin of the first failure in the row
-	first  error
+	mu      sync.Mutex
+	limit   int
+	failed  int
+	pending int           // admitted and not yet recorded
+	changed chan struct{} // closed and replaced at every record
+	since   string        // the origin of the first failure in the row
+	first   error
 }
 
 // open returns the error every request gets once the target is unreachable.
 func (b *breaker) open() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.openLocked()
+}
+
+func (b *breaker) openLocked() error {
 	if b.failed < b.limit {
 		return nil
 	}
 	return fmt.Errorf("%w since %s: %d requests in a row got no answer, the first: %v (request not sent)", ErrUnreachable, b.since, b.failed, b.first)
 }
 
-// record notes whether a request got an answer.
+// admit lets a request go, waiting while requests on the wire could take
+// the row of unanswered requests to the limit; every request admitted is
+// recorded once.
+func (b *breaker) admit(ctx context.Context) error {
+	b.mu.Lock()
+	for {
+		if err := b.openLocked(); err != nil {
+			b.mu.Unlock()
+			return err
+		}
+		if b.failed == 0 || b.failed+b.pending < b.limit {
+			b.pending++
+			b.mu.Unlock()
+			return nil
+		}
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b.mu.Lock()
+	}
+}
+
+// record notes whether an admitted request got an answer.
 func (b *breaker) record(origin string, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.pending--
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	switch {
 	case err == nil:
 		b.failed = 0
@@ -164,7 +225,7 @@ func New(o Options) (*Client, error) {
 		TLSHandshakeTimeout:    o.Timeout,
 		DisableCompression:     true, // the suite judges the bytes the server chose to send
 		MaxResponseHeaderBytes: 64 << 10,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConnsPerHost:    MaxInFlight,
 		IdleConnTimeout:        30 * time.Second,
 	}
 	return &Client{
@@ -176,6 +237,7 @@ func New(o Options) (*Client, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		timeout:  o.Timeout,
+		upload:   cmp.Or(o.MinUploadRate, DefaultMinUploadRate),
 		maxBody:  o.MaxBody,
 		redactor: o.Redactor,
 		deadline: o.Deadline,
@@ -278,10 +340,14 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = err
 		return ex
 	}
-	defer func() { c.breaker.record(req.Origin, ex.transportErr()) }()
 	timeout := c.timeout
 	if req.Timeout > 0 && req.Timeout < timeout {
 		timeout = req.Timeout
+	}
+	bound := "--timeout"
+	if up := c.uploadTime(req); up > 0 {
+		bound = fmt.Sprintf("--timeout %s, plus %s for the body at --min-upload-rate", timeout, up.Round(time.Millisecond))
+		timeout += up
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -294,6 +360,15 @@ func (c *Client) Do(req Request) *Exchange {
 		ctx, cancelRun = context.WithDeadline(ctx, deadline)
 		defer cancelRun()
 	}
+	if err := c.breaker.admit(ctx); err != nil {
+		if errors.Is(err, ErrUnreachable) {
+			ex.Err = err
+		} else {
+			ex.Err = fmt.Errorf("request not sent while the target left others unanswered: %w", c.explain(ctx, err, timeout, bound))
+		}
+		return ex
+	}
+	defer func() { c.breaker.record(req.Origin, ex.transportErr()) }()
 	if err := c.wait(ctx); err != nil {
 		ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by --rate: %v", ErrRunDeadline, err)
 		return ex
@@ -326,7 +401,7 @@ func (c *Client) Do(req Request) *Exchange {
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		ex.Elapsed = time.Since(start)
-		ex.Err = c.explain(ctx, err, timeout)
+		ex.Err = c.explain(ctx, err, timeout, bound)
 		return ex
 	}
 	defer resp.Body.Close()
@@ -343,16 +418,75 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("the target's final answer is %d %s, which is not an answer to the request; the connection was closed", resp.StatusCode, http.StatusText(resp.StatusCode))
 		return ex
 	}
-	ex.Body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	ex.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
 	ex.Elapsed = time.Since(start)
 	switch {
 	case err != nil:
-		ex.Err = fmt.Errorf("read response body: %w", c.explain(ctx, err, timeout))
+		ex.Err = fmt.Errorf("read response body: %w", c.explain(ctx, err, timeout, bound))
 	case int64(len(ex.Body)) > c.maxBody:
 		ex.Body = ex.Body[:c.maxBody]
 		ex.Err = fmt.Errorf("%w: more than %d bytes (--max-body); reading stopped there", ErrBodyTooLarge, c.maxBody)
 	}
 	return ex
+}
+
+// readBody reads at most limit+1 bytes of a response body (one more than
+// allowed tells a body too large). A Content-Length within the limit is
+// allocated once, exactly; a body of unknown length is read into chunks
+// that double up to 1 MiB and joined once at the end. Either way the
+// memory held is at most about twice the body, where io.ReadAll's growth
+// by appending holds up to 2.5 times it and allocates more.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	r = io.LimitReader(r, limit+1)
+	if length < 0 || length > limit {
+		return readChunks(r)
+	}
+	body := make([]byte, length)
+	n, err := io.ReadFull(r, body)
+	if err != nil {
+		return body[:n], err
+	}
+	var one [1]byte
+	switch m, err := io.ReadFull(r, one[:]); {
+	case m == 0 && err == io.EOF:
+		return body, nil
+	case m == 0:
+		return body, err
+	}
+	// More than the Content-Length said (the transport does not let it
+	// happen over HTTP/1.1; kept correct for any reader).
+	rest, err := readChunks(r)
+	return slices.Concat(body, one[:], rest), err
+}
+
+// readChunks reads r to its end; see readBody.
+func readChunks(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	var err error
+	size, total := 512, 0
+	for err == nil {
+		chunk := make([]byte, size)
+		n := 0
+		for n < len(chunk) && err == nil {
+			var m int
+			m, err = r.Read(chunk[n:])
+			n += m
+		}
+		chunks = append(chunks, chunk[:n])
+		total += n
+		size = min(2*size, 1<<20)
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if len(chunks) == 1 {
+		return chunks[0], err
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, err
 }
 
 // Abandon sends req on a connection of its own and closes its sending side
@@ -431,6 +565,19 @@ func (c *Client) Abandon(req Request) error {
 	return nil
 }
 
+// uploadTime is the time a request's body is given to be sent, on top of
+// the timeout: its size at MinUploadRate.
+func (c *Client) uploadTime(req Request) time.Duration {
+	size := int64(len(req.Body))
+	if req.Stream != nil {
+		size = req.Stream.Size
+	}
+	if size == 0 || c.upload <= 0 {
+		return 0
+	}
+	return time.Duration(float64(size) / float64(c.upload) * float64(time.Second))
+}
+
 func (c *Client) deadlineFor(req Request) time.Time {
 	if req.Cleanup && !c.deadline.IsZero() {
 		return c.deadline.Add(CleanupGrace)
@@ -446,12 +593,12 @@ func (c *Client) wait(ctx context.Context) error {
 	return c.pace.Wait(ctx)
 }
 
-func (c *Client) explain(ctx context.Context, err error, timeout time.Duration) error {
+func (c *Client) explain(ctx context.Context, err error, timeout time.Duration, bound string) error {
 	if ctx.Err() != nil {
 		if !c.deadline.IsZero() && time.Now().After(c.deadline) {
 			return fmt.Errorf("%w (--run-timeout): %v", ErrRunDeadline, err)
 		}
-		return fmt.Errorf("%w after %s (--timeout): %v", ErrTimeout, timeout, err)
+		return fmt.Errorf("%w after %s (%s): %v", ErrTimeout, timeout, bound, err)
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -262,5 +263,37 @@ func TestAbandonClosesBeforeReadingTheAnswer(t *testing.T) {
 	}
 	if served.Load() != 1 {
 		t.Fatalf("the server handled %d abandoned requests, want 1 before Abandon returns", served.Load())
+	}
+}
+
+// Bodies are read whole, with or without a Content-Length, and a body
+// that stops early is an error, not a shorter body.
+func TestReadBody(t *testing.T) {
+	long := strings.Repeat("0123456789", 100_000)
+	for _, tc := range []struct {
+		name   string
+		body   string
+		length int64
+	}{
+		{"empty, known", "", 0},
+		{"known", long, int64(len(long))},
+		{"unknown", long, -1},
+		{"unknown, small", "abc", -1},
+		{"longer than said", long, 10},
+	} {
+		got, err := readBody(strings.NewReader(tc.body), tc.length, 1<<21)
+		if err != nil || string(got) != tc.body {
+			t.Errorf("%s: read %d of %d bytes: %v", tc.name, len(got), len(tc.body), err)
+		}
+	}
+	got, _ := readBody(strings.NewReader(long), -1, 1000)
+	if len(got) != 1001 {
+		t.Errorf("past the limit: want limit+1 bytes, got %d", len(got))
+	}
+	if _, err := readBody(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), -1, 100); err != io.ErrUnexpectedEOF {
+		t.Errorf("a body cut short: want io.ErrUnexpectedEOF, got %v", err)
+	}
+	if _, err := readBody(strings.NewReader("abc"), 10, 100); err == nil {
+		t.Error("a body shorter than its Content-Length must be an error")
 	}
 }

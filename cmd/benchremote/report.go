@@ -92,7 +92,7 @@ func slowest(b *strings.Builder, c config, rows []row) {
 		specs = slices.DeleteFunc(specs, func(s types.SpecReport) bool { return s.LeafNodeType != types.NodeTypeIt })
 		slices.SortFunc(specs, func(x, y types.SpecReport) int { return int(y.RunTime - x.RunTime) })
 		for _, s := range specs[:min(c.slowest, len(specs))] {
-			name := strings.Join(append(slices.Clone(s.ContainerHierarchyTexts), s.LeafNodeText), " ")
+			name := s.FullText()
 			fmt.Fprintf(b, "| %s | %s | %v | %s | %.0f |\n", r.api, strings.ReplaceAll(name, "|", "\\|"), s.IsSerial,
 				ms(s.RunTime), float64(s.RunTime)/float64(top))
 		}

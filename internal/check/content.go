@@ -2,8 +2,11 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/confsuite/apiconform/runner"
 	"github.com/confsuite/apiconform/schemas"
@@ -76,6 +79,39 @@ func (m Message) Text() string {
 type Content struct {
 	reading Reading
 	schema  *Schema
+	// compiled caches the patterns of each message (template and values)
+	// met in the run: a message is compiled once, however many answers
+	// are checked against it. Safe for concurrent checks (sync.Map).
+	compiled sync.Map // patternKey -> []*regexp.Regexp
+}
+
+// patterns are m's compiled patterns in the run's reading, from the cache.
+func (c *Content) patterns(m Message) []*regexp.Regexp {
+	key := patternKey(m)
+	if p, ok := c.compiled.Load(key); ok {
+		return p.([]*regexp.Regexp)
+	}
+	p, _ := c.compiled.LoadOrStore(key, m.patterns(c.reading))
+	return p.([]*regexp.Regexp)
+}
+
+// patternKey identifies a message: its template, the lenient spellings and
+// the values, sorted by name.
+func patternKey(m Message) string {
+	var b strings.Builder
+	b.WriteString(m.Template)
+	for _, l := range m.Lenient {
+		b.WriteString("\x00")
+		b.WriteString(l)
+	}
+	b.WriteString("\x01")
+	for _, k := range slices.Sorted(maps.Keys(m.Values)) {
+		b.WriteString(k)
+		b.WriteString("\x00")
+		b.WriteString(m.Values[k])
+		b.WriteString("\x00")
+	}
+	return b.String()
 }
 
 // NewContent compiles the envelope schema once for the run.
@@ -145,7 +181,7 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 	for _, w := range want {
 		found := false
 		for i, g := range got {
-			if !used[i] && matchesAny(w.patterns(c.reading), g) {
+			if !used[i] && matchesAny(c.patterns(w), g) {
 				used[i], found = true, true
 				break
 			}

@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -245,19 +246,30 @@ func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	}
 }
 
-// The ginkgo CLI in parallel mode: specs spread over processes, one report.
-func TestTelephonyRunsInParallelUnderTheGinkgoCLI(t *testing.T) {
-	srv := httptest.NewServer(reftel.New(reftel.DefaultSeed()))
-	defer srv.Close()
-	reports := t.TempDir()
-	cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=3", "--no-color", "../../suites/telephony", "--",
-		"--target="+srv.URL, "--reports="+reports)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("ginkgo -p: %v\n%s", err, tail(string(out)))
-	}
-	s, err := junit.Read(filepath.Join(reports, "telephony.xml"))
-	if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
-		t.Fatalf("want one merged report with every spec passed: %+v %v", s, err)
+// The ginkgo CLI in parallel mode: specs spread over four processes, the
+// conflicting ones kept apart (the archive group in sequence, the limit
+// probe alone), one report with every spec passed. Telephony is compiled by
+// the CLI, as a user runs it; content runs its compiled binary.
+func TestSuitesRunInParallelUnderTheGinkgoCLI(t *testing.T) {
+	for _, tc := range []struct {
+		api, suite string
+		handler    http.Handler
+	}{
+		{"telephony", "../../suites/telephony", reftel.New(reftel.DefaultSeed())},
+		{"content", filepath.Join(binDir, "content.test"), contentReference()},
+	} {
+		srv := httptest.NewServer(tc.handler)
+		reports := t.TempDir()
+		cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=4", "--no-color", tc.suite, "--",
+			"--target="+srv.URL, "--reports="+reports)
+		out, err := cmd.CombinedOutput()
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%s: ginkgo -p: %v\n%s", tc.api, err, tail(string(out)))
+		}
+		s, err := junit.Read(filepath.Join(reports, tc.api+".xml"))
+		if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
+			t.Fatalf("%s: want one merged report with every spec passed: %+v %v", tc.api, s, err)
+		}
 	}
 }

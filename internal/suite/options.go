@@ -22,17 +22,20 @@ import (
 
 // Options are a run's settings, from flags.
 type Options struct {
-	Target     string
-	Config     string
-	Reports    string
-	Timeout    time.Duration
-	RunTimeout time.Duration
-	MaxBody    int64
-	CAFile     string
-	Insecure   bool
-	Reading    string
-	RequireAll bool
-	Rate       float64
+	Target  string
+	Config  string
+	Reports string
+	Timeout time.Duration
+	// MinUploadRate is the slowest link, in bytes a second, a request body
+	// is given time for on top of Timeout.
+	MinUploadRate int64
+	RunTimeout    time.Duration
+	MaxBody       int64
+	CAFile        string
+	Insecure      bool
+	Reading       string
+	RequireAll    bool
+	Rate          float64
 	// MaxTransportFailures is how many requests in a row may get no answer
 	// before every later one fails at once as unreachable.
 	MaxTransportFailures int
@@ -66,6 +69,7 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
 	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to (default: reports/ of this project when run inside it, else ./reports)")
 	own.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
+	own.Int64Var(&o.MinUploadRate, "min-upload-rate", runner.DefaultMinUploadRate, "bytes a second: a request with a body may take --timeout plus its body's size at this rate (the 10 MB probe over a slow link)")
 	own.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
 	own.Int64Var(&o.MaxBody, "max-body", runner.DefaultMaxBody, "most bytes of a response body read; a longer body fails its spec")
 	own.StringVar(&o.CAFile, "ca-file", "", "PEM file of CA certificates to trust for an https target")
@@ -148,8 +152,8 @@ func (o *Options) validate() (check.Reading, error) {
 	if o.MaxTransportFailures <= 0 {
 		return "", fmt.Errorf("--max-transport-failures: must be positive")
 	}
-	if o.Timeout <= 0 || o.RunTimeout <= 0 || o.MaxBody <= 0 {
-		return "", fmt.Errorf("--timeout, --run-timeout and --max-body must be positive")
+	if o.Timeout <= 0 || o.RunTimeout <= 0 || o.MaxBody <= 0 || o.MinUploadRate <= 0 {
+		return "", fmt.Errorf("--timeout, --run-timeout, --max-body and --min-upload-rate must be positive")
 	}
 	return reading, nil
 }

@@ -31,9 +31,12 @@ type Case struct {
 	Probe   string   // how the row is provoked, from the catalog
 	Variant string   // a further split: a format, a resource; "" for none
 	Labels  []string // besides the API, the row's id and its HTTP code
-	// Serial keeps the spec from running beside others under ginkgo -p: it
-	// holds state the whole client shares (a resource limit, a pending archive).
+	// Serial keeps the spec from running beside any other under ginkgo -p
+	// (Probe.Serial); Group keeps it apart from the specs of its group only
+	// (Probe.Group); Weight orders the start of specs (Probe.Weight).
 	Serial bool
+	Group  string
+	Weight int
 	Run    func(*Spec)
 	// Keys are the configuration keys that steer the spec's requests.
 	Keys []string
@@ -77,39 +80,108 @@ var nonLabel = regexp.MustCompile(`[&|!,()/:\s]+`)
 // Label makes s usable as a Ginkgo label.
 func Label(s string) string { return nonLabel.ReplaceAllString(s, "-") }
 
-// Register adds the cases to the Ginkgo tree under one container named for
-// the API. Call it before RunSpecs, from Main or from your own suite.
+// Register adds the cases to the Ginkgo tree. Every spec sits in a
+// container named for the API (its label too); the containers are split by
+// weight, each with that SpecPriority, because Ginkgo orders specs by
+// priority only across its outermost containers (without --randomize-all):
+// so under ginkgo -p the heaviest specs start first and the light ones fill
+// in at the end. The cases of one group go, heaviest first, into one
+// Ordered container (ContinueOnFailure: a failure does not skip the
+// others): they run in sequence on one process, beside everything else.
+// A Serial case runs alone, after all the others. Call it before
+// RunSpecs, from Main or from your own suite.
 func Register(env *Env, cases []Case) bool {
-	return ginkgo.Describe(env.API, ginkgo.Label(env.API), func() {
-		for _, c := range cases {
-			decorators := []any{ginkgo.Label(c.AllLabels()...)}
-			if c.Serial {
-				decorators = append(decorators, ginkgo.Serial)
-			}
-			ginkgo.It(c.Name(), append(decorators, func() {
-				ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
-				s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
-				if k, ok := env.baseline[c.ID()]; ok {
-					s.known = &k
-				}
-				ginkgo.DeferCleanup(s.tracker.drain, s)
-				c.Run(s)
-				if s.known != nil {
-					s.passedDespiteBaseline()
-				}
-			})...)
+	type unit struct {
+		cases  []Case
+		weight int
+	}
+	var units []*unit
+	groups := map[string]*unit{}
+	for _, c := range cases {
+		w := max(1, c.Weight)
+		if c.Group == "" {
+			units = append(units, &unit{cases: []Case{c}, weight: w})
+			continue
 		}
-	})
+		u, ok := groups[c.Group]
+		if !ok {
+			u = &unit{}
+			groups[c.Group] = u
+			units = append(units, u)
+		}
+		u.cases = append(u.cases, c)
+		u.weight += w // its cases run one after another
+	}
+	for _, u := range groups {
+		slices.SortStableFunc(u.cases, func(a, b Case) int { return cmp.Compare(max(1, b.Weight), max(1, a.Weight)) })
+	}
+	var weights []int
+	for _, u := range units {
+		if !slices.Contains(weights, u.weight) {
+			weights = append(weights, u.weight)
+		}
+	}
+	slices.SortFunc(weights, func(a, b int) int { return cmp.Compare(b, a) })
+	for _, w := range weights {
+		ginkgo.Describe(env.API, ginkgo.Label(env.API), ginkgo.SpecPriority(w), func() {
+			for _, u := range units {
+				switch {
+				case u.weight != w:
+				case len(u.cases) == 1 && u.cases[0].Group == "":
+					spec(env, u.cases[0])
+				default:
+					ginkgo.Describe("", ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
+						for _, c := range u.cases {
+							spec(env, c)
+						}
+					})
+				}
+			}
+		})
+	}
+	return true
+}
+
+// spec adds one case as a Ginkgo spec.
+func spec(env *Env, c Case) {
+	decorators := []any{ginkgo.Label(c.AllLabels()...)}
+	if c.Serial {
+		decorators = append(decorators, ginkgo.Serial)
+	}
+	ginkgo.It(c.Name(), append(decorators, func() {
+		ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
+		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
+		if k, ok := env.baseline[c.ID()]; ok {
+			s.known = &k
+		}
+		ginkgo.DeferCleanup(s.tracker.drain, s)
+		c.Run(s)
+		if s.known != nil {
+			s.passedDespiteBaseline()
+		}
+	})...)
 }
 
 // Probe is how a catalog row is provoked. Most probes are data: one step,
 // sent and checked against the row, or one spec per configured item; a
 // probe that needs several requests is a small function.
 type Probe struct {
-	Step   string        // the step a one-request probe sends
-	Run    func(*Spec)   // a probe of several requests
-	Items  func() []Item // split into one spec per configured item
-	Serial bool          // holds state the whole client shares
+	Step  string        // the step a one-request probe sends
+	Run   func(*Spec)   // a probe of several requests
+	Items func() []Item // split into one spec per configured item
+	// Serial: the probe conflicts with specs it cannot name, or with most
+	// of them (it fills a limit every create counts toward), so under
+	// ginkgo -p it runs alone, after all the others (Ginkgo's Serial).
+	Serial bool
+	// Group names state the probe shares with some other probes and no
+	// others (a pending archive): the specs of one group run one after
+	// another on one process (an Ordered container), beside all the rest.
+	Group string
+	// Weight is about how many round trips the probe waits for one after
+	// another (0 counts as 1). Under ginkgo -p the heaviest specs (a
+	// group: the sum of its specs) start first, so no long spec starts
+	// last; the order never changes what a spec checks.
+	Weight int
 	// Uses are the configuration keys a probe of several requests reads:
 	// its steps (requests.<step>) and limits; listed in docs/specs.md.
 	Uses []string
@@ -192,7 +264,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 						caseLabels = append(caseLabels, WritesLabel)
 					}
 					c := Case{Row: row, Probe: name, Labels: caseLabels, Serial: probe.Serial,
-						Run: probe.run(), Keys: keys, item: it, vary: v}
+						Group: probe.Group, Weight: probe.Weight, Run: probe.run(), Keys: keys, item: it, vary: v}
 					switch {
 					case it.Name != "" && v.Name != "":
 						c.Probe, c.Variant = name+" "+it.Name, v.Name
@@ -427,7 +499,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 		return nil, target.Source{}, nil, err
 	}
 	client, err := runner.New(runner.Options{
-		Target: o.Target, Timeout: o.Timeout, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
+		Target: o.Target, Timeout: o.Timeout, MinUploadRate: o.MinUploadRate, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
 		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
 		Proxy: o.Proxy,
 	})

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -219,23 +221,69 @@ func (sent *Sent) Stream(size int64, fill byte) {
 // spec tests the rate limit, and tracks what a 2xx answer created.
 func (s *Spec) Send(sent Sent) *runner.Exchange {
 	ginkgo.GinkgoHelper()
-	ex := s.send(sent.Request)
-	if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
-		s.tracker.add(s, sent.Step.Creates, ex, sent.Vars)
+	return s.SendAll([]Sent{sent})[0]
+}
+
+// InFlight is the most requests one spec has on the wire at once: the
+// batches of SendAll callers, the removals after a spec, the rate-limit
+// burst, the abandoned requests. The runner keeps as many idle
+// connections to the target (runner.MaxInFlight).
+const InFlight = runner.MaxInFlight
+
+// SendAll sends requests that have no order among them, InFlight at a
+// time, each as Send would, and returns their exchanges in the order
+// given. Only the network work runs concurrently: what a 2xx answer
+// created is tracked first, every one of them, and then each exchange is
+// reported and judged in the order given, on the spec's goroutine (Ginkgo's
+// Fail and report entries belong there).
+func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
+	ginkgo.GinkgoHelper()
+	tries := make([][]try, len(sents))
+	InParallel(len(sents), func(i int) { tries[i] = s.attempts(sents[i].Request) })
+	out := make([]*runner.Exchange, len(sents))
+	var bad []string
+	for i, sent := range sents {
+		ex := tries[i][len(tries[i])-1].ex
+		out[i] = ex
+		if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
+			if msg := s.tracker.add(s, sent.Step.Creates, ex, sent.Vars); msg != "" {
+				bad = append(bad, msg)
+			}
+		}
 	}
-	return ex
+	for i := range sents {
+		s.reportTries(tries[i], "exchange")
+		s.judge(out[i])
+	}
+	if len(bad) > 0 {
+		s.Fail(strings.Join(bad, "\n"))
+	}
+	return out
 }
 
-// Do builds the named step and sends it.
-func (s *Spec) Do(name string, vars ...string) *runner.Exchange {
-	ginkgo.GinkgoHelper()
-	return s.Send(s.Request(name, vars...))
+// InParallel calls do(0) … do(n-1), InFlight at a time, and returns when
+// all have returned. do must not call Ginkgo (no Fail, no report entry):
+// it keeps its results for the caller to judge afterwards.
+func InParallel(n int, do func(i int)) {
+	if n == 1 {
+		do(0)
+		return
+	}
+	slots := make(chan struct{}, InFlight)
+	var wg sync.WaitGroup
+	for i := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			do(i)
+		})
+	}
+	wg.Wait()
 }
 
-func (s *Spec) send(req runner.Request) *runner.Exchange {
+// judge applies the rules that hold for every answer the spec gets.
+func (s *Spec) judge(ex *runner.Exchange) {
 	ginkgo.GinkgoHelper()
-	ex := s.patiently(req)
-	s.Attach("exchange", ex)
 	if s.Observe != nil {
 		if p := s.Observe(ex); len(p) > 0 {
 			s.Fail(failure("an answer seen during this spec breaks a rule that holds for every answer", p))
@@ -244,22 +292,44 @@ func (s *Spec) send(req runner.Request) *runner.Exchange {
 	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
 		s.Fail(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1))
 	}
-	return ex
 }
 
-// patiently sends req, waiting out throttled answers (unless the spec
-// tests the rate limit) at most retry.attempts times; each throttled
-// exchange stays in the report.
-func (s *Spec) patiently(req runner.Request) *runner.Exchange {
+// Do builds the named step and sends it.
+func (s *Spec) Do(name string, vars ...string) *runner.Exchange {
+	ginkgo.GinkgoHelper()
+	return s.Send(s.Request(name, vars...))
+}
+
+// try is one sending of a request, and how long its throttled answer was
+// waited out before the next.
+type try struct {
+	ex   *runner.Exchange
+	wait time.Duration
+}
+
+// attempts sends req, waiting out throttled answers (unless the spec
+// tests the rate limit) at most retry.attempts times, and returns every
+// try, the last one the answer. It calls no Ginkgo function, so it may run
+// beside others.
+func (s *Spec) attempts(req runner.Request) []try {
 	retry := s.Deployment.Retry
-	ex := s.Client.Do(req)
-	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(ex) && attempt <= retry.Attempts; attempt++ {
-		wait := retryAfter(ex, retry.MaxWait)
-		s.Attach(fmt.Sprintf("throttled answer, waited %s before try %d of %d", wait, attempt+1, retry.Attempts+1), ex)
+	tries := []try{{ex: s.Client.Do(req)}}
+	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
+		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
+		tries[len(tries)-1].wait = wait
 		time.Sleep(wait)
-		ex = s.Client.Do(req)
+		tries = append(tries, try{ex: s.Client.Do(req)})
 	}
-	return ex
+	return tries
+}
+
+// reportTries attaches each throttled try, then the answer under name.
+func (s *Spec) reportTries(tries []try, name string) {
+	total := s.Deployment.Retry.Attempts + 1
+	for i, t := range tries[:len(tries)-1] {
+		s.Attach(fmt.Sprintf("throttled answer, waited %s before try %d of %d", t.wait, i+2, total), t.ex)
+	}
+	s.Attach(name, tries[len(tries)-1].ex)
 }
 
 // retryAfter is how long a throttled answer asks to wait: its Retry-After
@@ -283,23 +353,48 @@ func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
 	s.Verify(s.check(s, ex, sent))
 }
 
-// Burst sends the request again and again until the target refuses it
-// (any answer but 200, or none) or max requests were sent, and returns the
-// refusal. Only the last exchange is attached to the report; a burst never
+// Burst sends the request again and again, InFlight at a time, until
+// the target refuses one (any answer but 200, or none) or most requests
+// were sent, and returns the first refusal (in the order the requests
+// were started). No request starts once a refusal has come back; the ones
+// already on the wire beside the refused one, at most InFlight-1, still
+// finish. Only the refusal is attached to the report; a burst never
 // refused fails the spec, naming maxKey, the configuration key bounding it.
-func (s *Spec) Burst(sent Sent, max int, maxKey string) *runner.Exchange {
+func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	ginkgo.GinkgoHelper()
 	s.Throttle = true
-	for i := 1; ; i++ {
-		ex := s.Client.Do(sent.Request)
-		if ex.Err != nil || ex.Status != 200 || i >= max {
-			s.Attach(fmt.Sprintf("request %d of the burst", i), ex)
-			if ex.Err == nil && ex.Status == 200 {
-				s.Fail(fmt.Sprintf("no request was refused after %d requests (%s)", i, maxKey))
+	most = max(most, 1)
+	results := make([]*runner.Exchange, most)
+	var next atomic.Int64
+	var refused atomic.Bool
+	InParallel(min(InFlight, most), func(int) {
+		for !refused.Load() {
+			i := int(next.Add(1)) - 1
+			if i >= most {
+				return
 			}
+			ex := s.Client.Do(sent.Request)
+			results[i] = ex
+			if ex.Err != nil || ex.Status != 200 {
+				refused.Store(true)
+			}
+		}
+	})
+	started := 0
+	for i, ex := range results {
+		if ex == nil {
+			continue
+		}
+		started++
+		if ex.Err != nil || ex.Status != 200 {
+			s.Attach(fmt.Sprintf("request %d of the burst", i+1), ex)
 			return ex
 		}
 	}
+	last := results[started-1]
+	s.Attach(fmt.Sprintf("request %d of the burst", started), last)
+	s.Fail(fmt.Sprintf("no request was refused after %d requests (%s)", started, maxKey))
+	return last
 }
 
 // Messages are the expected messages of a content-style row: one per

@@ -11,6 +11,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -39,14 +40,15 @@ func (r resource) String() string {
 	return r.kind + " " + r.id
 }
 
-// add records what a create answer made.
-func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string]string) {
+// add records what a create answer made, and returns why the spec must
+// fail, or "": the caller fails it once everything created is recorded.
+func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string]string) string {
 	ginkgo.GinkgoHelper()
 	r := resource{kind: kind, vars: vars}
 	r.id, r.idSet = createdID(ex.Body, s.Deployment.IDField)
 	if r.idSet && (strings.ContainsAny(r.id, "/?#") || strings.Contains(r.id, "..") || r.id == "") {
 		s.leftover(r, fmt.Sprintf("the id %q cannot be put into a path safely", r.id))
-		s.Fail(fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind))
+		return fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind)
 	}
 	t.mu.Lock()
 	closed := t.closed
@@ -55,8 +57,9 @@ func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string
 	}
 	t.mu.Unlock()
 	if closed {
-		s.remove(r)
+		s.removeAll([]resource{r}) // a leftover is in the report already
 	}
+	return ""
 }
 
 // forget drops a resource the probe removed itself.
@@ -67,7 +70,9 @@ func (t *tracker) forget(kind, id string) {
 }
 
 // drain removes everything, last created first, and fails the spec with
-// what could not be removed.
+// what could not be removed. Removals go InFlight at a time: each batch is
+// the last InFlight still there, and starts when the one before it has
+// ended, so nothing is removed before what was created after it.
 func (t *tracker) drain(s *Spec) {
 	t.mu.Lock()
 	t.closed = true
@@ -75,8 +80,10 @@ func (t *tracker) drain(s *Spec) {
 	t.created = nil
 	t.mu.Unlock()
 	var failed []string
-	for i := len(todo) - 1; i >= 0; i-- {
-		if msg := s.remove(todo[i]); msg != "" {
+	for end := len(todo); end > 0; end -= InFlight {
+		batch := slices.Clone(todo[max(0, end-InFlight):end])
+		slices.Reverse(batch)
+		if msg := s.removeAll(batch); msg != "" {
 			failed = append(failed, msg)
 		}
 	}
@@ -85,33 +92,61 @@ func (t *tracker) drain(s *Spec) {
 	}
 }
 
-// remove sends the kind's removal step and returns what went wrong, or "".
-func (s *Spec) remove(r resource) string {
-	step, key, err := s.Deployment.Step(s.Row.ID, "remove_"+r.kind)
-	if err != nil {
-		return s.leftover(r, fmt.Sprintf("the suite has no step remove_%s", r.kind))
+// removeAll sends the removal step of each resource at once and returns
+// what went wrong, one line each, or "". Building and judging run on the
+// spec's goroutine; only the requests run beside each other.
+func (s *Spec) removeAll(rs []resource) string {
+	var failed []string
+	type removal struct {
+		r     resource
+		step  target.Step
+		key   string
+		req   runner.Request
+		tries []try
 	}
-	if step.Method == "NONE" {
-		return s.leftover(r, key+" says it cannot be removed")
-	}
-	vars := []string{}
-	for k, v := range r.vars {
-		vars = append(vars, k, v)
-	}
-	if slices.Contains(step.Placeholders(), "id") {
-		if !r.idSet {
-			return s.leftover(r, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField))
+	var todo []*removal
+	for _, r := range rs {
+		step, key, why := s.removal(r)
+		if why != "" {
+			failed = append(failed, s.leftover(r, why))
+			continue
 		}
-		vars = append(vars, "id", r.id)
+		rm := &removal{r: r, step: step, key: key}
+		vars := []string{}
+		for k, v := range r.vars {
+			vars = append(vars, k, v)
+		}
+		if slices.Contains(step.Placeholders(), "id") {
+			vars = append(vars, "id", r.id)
+		}
+		sent := s.Build(step, key, vars...)
+		sent.Cleanup = true
+		rm.req = sent.Request
+		todo = append(todo, rm)
 	}
-	sent := s.Build(step, key, vars...)
-	sent.Cleanup = true
-	ex := s.patiently(sent.Request)
-	s.Attach("cleanup", ex)
-	if ex.Err != nil || !slices.Contains(step.Codes, ex.Status) {
-		return s.leftover(r, fmt.Sprintf("%s answered %d, want %v %v", key, ex.Status, step.Codes, errText(ex.Err)))
+	InParallel(len(todo), func(i int) { todo[i].tries = s.attempts(todo[i].req) })
+	for _, rm := range todo {
+		s.reportTries(rm.tries, "cleanup")
+		ex := rm.tries[len(rm.tries)-1].ex
+		if ex.Err != nil || !slices.Contains(rm.step.Codes, ex.Status) {
+			failed = append(failed, s.leftover(rm.r, fmt.Sprintf("%s answered %d, want %v %v", rm.key, ex.Status, rm.step.Codes, errText(ex.Err))))
+		}
 	}
-	return ""
+	return strings.Join(failed, "\n  - ")
+}
+
+// removal is the step that removes r, or why there is none.
+func (s *Spec) removal(r resource) (target.Step, string, string) {
+	step, key, err := s.Deployment.Step(s.Row.ID, "remove_"+r.kind)
+	switch {
+	case err != nil:
+		return step, key, fmt.Sprintf("the suite has no step remove_%s", r.kind)
+	case step.Method == "NONE":
+		return step, key, key + " says it cannot be removed"
+	case slices.Contains(step.Placeholders(), "id") && !r.idSet:
+		return step, key, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField)
+	}
+	return step, key, ""
 }
 
 // leftover records, in the spec's report, something the suite created and

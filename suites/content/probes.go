@@ -20,7 +20,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 		"suspended key":                      {Step: "suspended_key"},
 		"key used from an unbound address":   {Step: "unbound_key"},
 		"key without access to the resource": {Step: "forbidden_resource"},
-		"request burst":                      {Run: requestBurst(cfg), Uses: []string{"requests.rate_limit", "limits.max_rate_requests"}},
+		"request burst":                      {Run: requestBurst(cfg), Weight: 3, Uses: []string{"requests.rate_limit", "limits.max_rate_requests"}},
 		"missing object": {Items: items("not_found", cfg.NotFound, func(st target.Step) string {
 			if len(st.Expect) > 0 && st.Expect[0]["objectName"] != "" {
 				return st.Expect[0]["objectName"]
@@ -36,7 +36,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 		"geo_id not an integer":            {Step: "wrong_type"},
 		"XML body declared as JSON":        {Step: "xml_declared_json"},
 		"JSON body declared as XML":        {Step: "json_declared_xml"},
-		"abandoned requests":               {Run: abandonedRequests(cfg, checker), Uses: []string{"requests.model", "abandon"}},
+		"abandoned requests":               {Run: abandonedRequests(cfg, checker), Weight: 2, Uses: []string{"requests.model", "abandon"}},
 		"configured fault trigger":         {Step: "fault"},
 	}
 }
@@ -60,15 +60,18 @@ func requestBurst(cfg *target.Content) func(*suite.Spec) {
 }
 
 // abandonedRequests closes several connections right after sending a
-// request, as a client that gives up does; the server's 499 is for its own
+// request, as clients that give up do (suite.InFlight at a time: they have
+// no order among them); the server's 499 is for its own
 // logs, so what the suite checks is that it still answers the next request
 // correctly and within --timeout.
 func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		s.Need("abandon", cfg.Abandon > 0)
 		sent := s.Request("model")
-		for i := 0; i < cfg.Abandon; i++ {
-			if err := s.Client.Abandon(sent.Request); err != nil {
+		errs := make([]error, cfg.Abandon)
+		suite.InParallel(cfg.Abandon, func(i int) { errs[i] = s.Client.Abandon(sent.Request) })
+		for i, err := range errs {
+			if err != nil {
 				s.Fail(fmt.Sprintf("setup: abandoning request %d failed: %v", i+1, err))
 			}
 		}

@@ -152,6 +152,9 @@ type Seed struct {
 	Tokens  map[string]Token
 	Now     func() time.Time // the rate windows' clock; nil is time.Now
 	Profile string           // "" or serve.ProfileDefault, or serve.ProfileVariant
+	// MaxBodyBytes, when positive, replaces the default profile's request
+	// body limit (MaxBodyBytes), so a test can probe it with a small body.
+	MaxBodyBytes int64
 }
 
 // DefaultSeed is the deployment fixtures/telephony.yaml describes.
@@ -198,6 +201,7 @@ type Server struct {
 	nextID  int
 	rate    *serve.Window // requests in the current window, by token
 	v       *variant      // the variant profile's state; nil for the default
+	maxBody int64         // the request body limit of the default profile
 }
 
 // New builds a server of the seed's profile holding the seed's tokens: for
@@ -211,7 +215,10 @@ func New(seed Seed) *Server {
 	default:
 		panic(fmt.Sprintf("telephony: unknown profile %q", seed.Profile))
 	}
-	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, rate: serve.NewWindow(time.Minute, seed.Now)}
+	s := &Server{tokens: seed.Tokens, clients: map[string]*client{}, nextID: 7000, rate: serve.NewWindow(time.Minute, seed.Now), maxBody: MaxBodyBytes}
+	if seed.MaxBodyBytes > 0 {
+		s.maxBody = seed.MaxBodyBytes
+	}
 	ours := &client{ID: "1001", Name: "Reference client", Extensions: map[string]*extension{}, Sounds: map[string]int{}}
 	for _, e := range []*extension{
 		{ID: "5001", Name: "reception", Type: "phone"},
@@ -264,9 +271,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveVariant(w, r)
 		return
 	}
-	body, err := serve.ReadBody(w, r, MaxBodyBytes)
+	body, err := serve.ReadBody(w, r, s.maxBody)
 	if errors.Is(err, serve.ErrTooLarge) {
-		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", MaxBodyBytes))
+		writeError(w, fail(http.StatusRequestEntityTooLarge, "", "request body is larger than %d bytes", s.maxBody))
 		return
 	}
 	if err != nil {
