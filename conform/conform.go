@@ -28,16 +28,19 @@ type Settings struct {
 	Timeout    time.Duration // one request
 	RunTimeout time.Duration // all requests together
 	MaxBody    int64         // most response-body bytes read
-	Rate       float64       // requests a second for the whole run; 0: the configuration's
-	Proxy      string        // HTTP proxy; empty: the environment's
-	CAFile     string        // PEM CA bundle for an https target
-	Insecure   bool          // skip TLS verification
+	// MinUploadRate is the slowest link a request body is allowed for, in
+	// bytes a second (--min-upload-rate).
+	MinUploadRate int64
+	Rate          float64 // requests a second for the whole run; 0: the configuration's
+	Proxy         string  // HTTP proxy; empty: the environment's
+	CAFile        string  // PEM CA bundle for an https target
+	Insecure      bool    // skip TLS verification
 }
 
 func (s Settings) options() suite.Options {
 	return suite.Options{Target: s.Target, Config: s.Config, Reading: s.Reading, RequireAll: s.RequireAll,
 		Timeout: s.Timeout, RunTimeout: s.RunTimeout, MaxBody: s.MaxBody, Rate: s.Rate, Proxy: s.Proxy,
-		CAFile: s.CAFile, Insecure: s.Insecure}
+		CAFile: s.CAFile, Insecure: s.Insecure, MinUploadRate: s.MinUploadRate}
 }
 
 // Telephony registers the Telephony API suite in the Ginkgo tree being

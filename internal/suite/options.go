@@ -96,6 +96,7 @@ func (o *Options) fillDefaults() {
 	o.MaxBody = cmp.Or(o.MaxBody, runner.DefaultMaxBody)
 	o.Reading = cmp.Or(o.Reading, string(check.Strict))
 	o.MaxTransportFailures = cmp.Or(o.MaxTransportFailures, runner.DefaultMaxTransportFailures)
+	o.MinUploadRate = cmp.Or(o.MinUploadRate, runner.DefaultMinUploadRate)
 	o.resolvePaths()
 }
 

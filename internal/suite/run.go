@@ -130,7 +130,7 @@ func Register(env *Env, cases []Case) bool {
 				case len(u.cases) == 1 && u.cases[0].Group == "":
 					spec(env, u.cases[0])
 				default:
-					ginkgo.Describe("", ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
+					ginkgo.Describe(u.cases[0].Group, ginkgo.Ordered, ginkgo.ContinueOnFailure, func() {
 						for _, c := range u.cases {
 							spec(env, c)
 						}

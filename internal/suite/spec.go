@@ -2,8 +2,10 @@ package suite
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -97,10 +99,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		}
 		return out
 	}
-	pathVars := map[string]string{}
-	for k, v := range vars {
-		pathVars[k] = v
-	}
+	pathVars := maps.Clone(vars)
 	if id, ok := vars["id"]; ok {
 		pathVars["id"] = url.PathEscape(id)
 	}
@@ -116,12 +115,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	for k, v := range step.Headers {
 		req.Header.Set(k, fill("headers."+k, v))
 	}
-	switch role := step.As; role {
-	case "none":
-	default:
-		if role == "" {
-			role = "valid"
-		}
+	if role := cmp.Or(step.As, "valid"); role != "none" {
 		secret := s.Deployment.Credentials[role]
 		s.Need("credentials."+role, secret.Set())
 		req.Header.Set(s.Deployment.Auth.Header, strings.ReplaceAll(s.Deployment.Auth.Value, "{secret}", secret.Value))
