@@ -219,10 +219,12 @@ func New(o Options) (*Client, error) {
 		proxy = http.ProxyURL(u)
 	}
 	transport := &http.Transport{
-		Proxy:                  proxy,
-		DialContext:            (&net.Dialer{Timeout: o.Timeout}).DialContext,
-		TLSClientConfig:        tlsConfig,
-		TLSHandshakeTimeout:    o.Timeout,
+		Proxy:               proxy,
+		DialContext:         (&net.Dialer{Timeout: o.Timeout}).DialContext,
+		TLSClientConfig:     tlsConfig,
+		TLSHandshakeTimeout: o.Timeout,
+		// HTTP/2 when a TLS target offers it, as clients of the API would use.
+		ForceAttemptHTTP2:      true,
 		DisableCompression:     true, // the suite judges the bytes the server chose to send
 		MaxResponseHeaderBytes: 64 << 10,
 		MaxIdleConnsPerHost:    MaxInFlight,
@@ -538,6 +540,7 @@ func (c *Client) Abandon(req Request) error {
 	}
 	if hr.URL.Scheme == "https" {
 		cfg := transport.TLSClientConfig.Clone()
+		cfg.NextProtos = []string{"http/1.1"} // the abandoned request is written as HTTP/1.1
 		cfg.ServerName = hr.URL.Hostname()
 		tlsConn := tls.Client(conn, cfg)
 		if err := tlsConn.HandshakeContext(ctx); err != nil {

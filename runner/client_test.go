@@ -297,3 +297,32 @@ func TestReadBody(t *testing.T) {
 		t.Error("a body shorter than its Content-Length must be an error")
 	}
 }
+
+// A TLS target that offers HTTP/2 is spoken to in HTTP/2; an abandoned
+// request still goes out as HTTP/1.1 on a connection of its own.
+func TestHTTP2WhenTheTargetOffersIt(t *testing.T) {
+	var abandoned atomic.Bool
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/gone" {
+			abandoned.Store(r.ProtoMajor == 1)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, srv.URL, Options{CAFile: ca, Timeout: 2 * time.Second})
+	if ex := c.Do(authed("/x")); ex.Err != nil || ex.Proto != "HTTP/2.0" {
+		t.Fatalf("want an HTTP/2 answer, got %q %v", ex.Proto, ex.Err)
+	}
+	if err := c.Abandon(Request{Method: "GET", Path: "/gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if !abandoned.Load() {
+		t.Errorf("the abandoned request did not arrive as HTTP/1.1")
+	}
+}
