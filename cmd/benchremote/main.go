@@ -72,6 +72,8 @@ func main() {
 		if len(c.ginkgo) > 0 && strings.ContainsRune(c.ginkgo[0], os.PathSeparator) {
 			c.ginkgo[0], err = filepath.Abs(c.ginkgo[0])
 		}
+	}
+	if err == nil {
 		c.apis = strings.Split(*apis, "|")
 		c.latencies, err = parseList(*lat, time.ParseDuration)
 	}
