@@ -84,7 +84,7 @@ func existing(p string) string {
 	var tried []string
 	cwd, _ := os.Getwd()
 	for _, dir := range []string{cwd, moduleRoot()} {
-		if dir == "" {
+		if dir == "" || len(tried) > 0 && filepath.Join(dir, p) == tried[0] {
 			continue
 		}
 		candidate := filepath.Join(dir, p)

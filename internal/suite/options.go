@@ -61,13 +61,13 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 			usage()
 		}
 		if !askedForHelp(os.Args[1:]) {
-			refuseFlags(api, reportsFlag(os.Args[1:], o.Reports))
+			refuseFlags(api, reportsFlag(os.Args[1:], o.Reports), badFlag(fs, os.Args[1:]))
 		}
 	}
 	own := flag.NewFlagSet("apiconform", flag.ContinueOnError)
 	own.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
 	own.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
-	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to (default: reports/ of this project when run inside it, else ./reports)")
+	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to: reports/ of this project when run inside it, else ./reports")
 	own.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
 	own.Int64Var(&o.MinUploadRate, "min-upload-rate", runner.DefaultMinUploadRate, "bytes a second: a request with a body may take --timeout plus its body's size at this rate (the 10 MB probe over a slow link)")
 	own.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
@@ -141,7 +141,7 @@ const modulePath = "github.com/confsuite/apiconform"
 // validate checks the options that need no network, naming the flag.
 func (o *Options) validate() (check.Reading, error) {
 	if o.Target == "" {
-		return "", fmt.Errorf("--target: required: the base URL of the API under test")
+		return "", fmt.Errorf("--target: required: the base URL of the API under test (or the environment variable APICONFORM_TARGET)")
 	}
 	reading, err := check.ParseReading(o.Reading)
 	if err != nil {
@@ -157,6 +157,24 @@ func (o *Options) validate() (check.Reading, error) {
 		return "", fmt.Errorf("--timeout, --run-timeout, --max-body and --min-upload-rate must be positive")
 	}
 	return reading, nil
+}
+
+// badFlag names the first flag of args fs does not know or cannot take.
+func badFlag(fs *flag.FlagSet, args []string) string {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			return "unknown flag -" + name
+		}
+		if hasValue && f.Value.Set(value) != nil {
+			return fmt.Sprintf("bad value %q for -%s", value, name)
+		}
+	}
+	return "the output says which flag"
 }
 
 func askedForHelp(args []string) bool {

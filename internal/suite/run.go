@@ -504,7 +504,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 		Proxy: o.Proxy,
 	})
 	if err != nil {
-		return nil, target.Source{}, nil, fmt.Errorf("--target/--ca-file/--proxy: %w", err)
+		return nil, target.Source{}, nil, err
 	}
 	src := target.Source{Name: "built-in fixtures/" + api + ".yaml", Dir: fixtures.Files, File: api + ".yaml"}
 	if o.Config != "" {
@@ -525,7 +525,7 @@ func stop(api, reportPath string, redactor *runner.Redactor, err error) {
 	fmt.Fprintln(os.Stderr, msg)
 	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
 		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
-	}}}
+	}}, Properties: map[string]string{"version": Version, "catalog": catalog.Hash()}}
 	if werr := junit.Write(reportPath, redactor.Redact, s); werr != nil {
 		fmt.Fprintln(os.Stderr, werr)
 	}
@@ -534,11 +534,11 @@ func stop(api, reportPath string, redactor *runner.Redactor, err error) {
 
 // refuseFlags replaces the API's report with one saying the command line
 // could not be parsed; the flag package has printed why and exits 2.
-func refuseFlags(api, reports string) {
-	msg := api + " conformance cannot start: the command line could not be parsed (the output says which flag); no request was sent"
+func refuseFlags(api, reports, why string) {
+	msg := api + " conformance cannot start: the command line could not be parsed (" + why + "); no request was sent"
 	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
 		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
-	}}}
+	}}, Properties: map[string]string{"version": Version, "catalog": catalog.Hash()}}
 	if err := junit.Write(filepath.Join(reports, api+".xml"), func(s string) string { return s }, s); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/confsuite/apiconform/runner"
 )
@@ -67,3 +68,5 @@ func (c *Content) validate() []error {
 	}
 	return errs
 }
+
+func (c *Content) lists() []Step { return append(slices.Clone(c.NotFound), c.Resources...) }

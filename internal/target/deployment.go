@@ -1,6 +1,7 @@
 package target
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -62,6 +63,7 @@ type Retry struct {
 type Config interface {
 	deployment() *Deployment
 	validate() []error
+	lists() []Step // the steps of the API's own lists (resources, not_found)
 }
 
 func (d *Deployment) deployment() *Deployment { return d }
@@ -81,12 +83,20 @@ func Load[C any, P interface {
 	}
 	d := P(cfg).deployment()
 	d.defaults, d.Requests = d.Requests, nil
+	documented := map[string]bool{}
+	for name := range d.Vars {
+		documented["vars."+name] = true
+	}
+	for role := range d.Credentials {
+		documented["credentials."+role] = true
+	}
 	if err := decode(src, cfg); err != nil {
 		return nil, err
 	}
 	d.files, d.folder, d.name = src.Dir, src.Folder, src.Name
 	errs := d.validate(runtime)
 	errs = append(errs, P(cfg).validate()...)
+	errs = append(errs, d.unused(documented, P(cfg).lists())...)
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 		return nil, fmt.Errorf("config %s: %w", src.Name, errors.Join(errs...))
@@ -146,6 +156,43 @@ func (d *Deployment) validate(runtime []string) []error {
 	return errs
 }
 
+// unused refuses a var or credential the deployment added that no step
+// uses: most likely a misspelling, which would silently skip specs.
+func (d *Deployment) unused(documented map[string]bool, lists []Step) []error {
+	used := map[string]bool{}
+	steps := lists
+	for name := range d.defaults {
+		s, _ := d.resolve("", name)
+		steps = append(steps, s)
+	}
+	for key := range d.Requests {
+		if row, name, ok := strings.Cut(key, "/"); ok {
+			s, _ := d.resolve(row, name)
+			steps = append(steps, s)
+		}
+	}
+	for _, s := range steps {
+		used["credentials."+cmp.Or(s.As, "valid")] = true
+		for _, t := range s.templates("") {
+			for _, m := range placeholder.FindAllString(t, -1) {
+				used["vars."+m[1:len(m)-1]] = true
+			}
+		}
+	}
+	var errs []error
+	for name := range d.Vars {
+		if key := "vars." + name; !documented[key] && !used[key] {
+			errs = append(errs, fmt.Errorf("%s: no request uses it (a misspelling? the defaults file lists the vars the probes use)", key))
+		}
+	}
+	for role := range d.Credentials {
+		if key := "credentials." + role; !documented[key] && !used[key] {
+			errs = append(errs, fmt.Errorf("%s: no request is sent as %s (a misspelling? the defaults file lists the roles the probes use)", key, role))
+		}
+	}
+	return errs
+}
+
 // CheckStep validates a step and the placeholders and credential it uses.
 func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
 	errs := s.check(key)
@@ -157,7 +204,12 @@ func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
 	if b := s.Body; b != nil && b.File != "" {
 		if name, err := Fill(b.File, d.Vars); err == nil && name != "" && allSet(b.File, d.Vars) {
 			if _, err := d.ReadFile(name); err != nil {
-				errs = append(errs, fmt.Errorf("%s.body.file: %w", key, err))
+				var from []string
+				for _, m := range placeholder.FindAllString(b.File, -1) {
+					from = append(from, "vars."+m[1:len(m)-1])
+				}
+				errs = append(errs, fmt.Errorf("%s.body.file (%s): %w; keep the files the configuration names beside it (fixtures/files/ for a copied fixture), or give an absolute path",
+					key, strings.Join(from, ", "), err))
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -82,9 +83,66 @@ func decode(src Source, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config %s: %w", src.Name, err)
+		return fmt.Errorf("config %s: %s", src.Name, nameKeys(raw, err))
 	}
 	return nil
+}
+
+var (
+	errorLine    = regexp.MustCompile(`line (\d+): `)
+	goType       = regexp.MustCompile(` in type [\w.]+`)
+	unknownField = regexp.MustCompile(`field \S+ not found`)
+)
+
+// nameKeys rewrites the YAML decoder's messages, which give only a line,
+// to name the key at that line too ("limits.max_created (line 33): …"),
+// and drops the Go type names they carry.
+func nameKeys(raw []byte, err error) string {
+	var root yaml.Node
+	_ = yaml.Unmarshal(raw, &root)
+	msg := goType.ReplaceAllString(err.Error(), "")
+	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
+	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults file internal/target/<api>.yaml lists every key)")
+	return errorLine.ReplaceAllStringFunc(msg, func(m string) string {
+		line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
+		if key := keyAt(&root, line, ""); key != "" {
+			return fmt.Sprintf("%s (line %d): ", key, line)
+		}
+		return m
+	})
+}
+
+// keyAt is the dotted path of the deepest key on line, or "".
+func keyAt(n *yaml.Node, line int, path string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyAt(c, line, path); k != "" {
+				return k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, value := n.Content[i], n.Content[i+1]
+			p := key.Value
+			if path != "" {
+				p = path + "." + key.Value
+			}
+			if k := keyAt(value, line, p); k != "" {
+				return k
+			}
+			if key.Line == line {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if k := keyAt(c, line, fmt.Sprintf("%s[%d]", path, i)); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // Fill replaces each {name} in template with vars[name]; an unknown

@@ -21,7 +21,10 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 	}{
 		{"unknown key", "credentials:\n  valid: x2345678\nvars: {client: '1'}\nlimits: {max_create: 3}\n", "max_create", false},
 		{"duplicate key", "credentials:\n  valid: x2345678\n  valid: y2345678\n", "valid", false},
-		{"wrong type", "credentials: {valid: x2345678}\nlimits: {max_created: many}\n", "many", false},
+		{"wrong type", "credentials: {valid: x2345678}\nlimits: {max_created: many}\n", "limits.max_created (line 2)", false},
+		{"misspelt var", "credentials: {valid: x2345678}\nvars: {clent: '1'}\n", "vars.clent: no request uses it", false},
+		{"misspelt credential", "credentials: {valid: x2345678, expird: y2345678}\n", "credentials.expird", false},
+		{"unset variable names the key", "credentials:\n  valid: '${APICONFORM_UNSET}'\n", "credentials.valid (line 2)", false},
 		{"missing required", "vars: {client: '1'}\n", "credentials.valid", false},
 		{"unset variable", "credentials: {valid: '${APICONFORM_UNSET}'}\n", "APICONFORM_UNSET", false},
 		{"short secret", "credentials: {valid: abc}\n", "credentials.valid", false},

@@ -51,3 +51,5 @@ func (c *Telephony) validate() []error {
 	}
 	return errs
 }
+
+func (c *Telephony) lists() []Step { return c.Resources }
