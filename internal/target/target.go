@@ -77,7 +77,7 @@ func decode(src Source, v any) error {
 	if raw == nil {
 		var err error
 		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
-			return fmt.Errorf("config %s: %w", src.Name, err)
+			return fmt.Errorf("config %s: %w (start from a copy of fixtures/<api>.yaml)", src.Name, err)
 		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
@@ -103,6 +103,7 @@ func nameKeys(raw []byte, err error) string {
 	msg := goType.ReplaceAllString(err.Error(), "")
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
 	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults file internal/target/<api>.yaml lists every key)")
+	msg = strings.ReplaceAll(msg, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
 	return errorLine.ReplaceAllStringFunc(msg, func(m string) string {
 		line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
 		if key := keyAt(&root, line, ""); key != "" {
