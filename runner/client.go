@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -646,11 +647,19 @@ func (e *Exchange) transportErr() error {
 
 // Preflight asks the target for path once, without credentials, before any
 // spec, and returns an error only when nothing that speaks HTTP answers:
-// the host cannot be resolved or reached, TLS fails, or the bytes that come
-// back are not HTTP. Any HTTP answer will do. A timeout or a reset is left
-// to the specs, and counts toward the unreachable target.
+// the host cannot be resolved or reached, TLS fails, the bytes that come
+// back are not HTTP, or the target's scheme is the wrong one (https:// for
+// a port that speaks plain HTTP, http:// for one that speaks TLS). Any
+// other HTTP answer will do, a 400 included. A timeout or a reset is left
+// to the specs, and counts toward the unreachable target, unless the port
+// turns out to speak TLS to an http:// target.
 func (c *Client) Preflight(path string) error {
 	ex := c.Do(Request{Method: http.MethodGet, Path: path, Origin: "the preflight request"})
+	if c.base.Scheme == "http" {
+		if why := c.speaksTLS(ex); why != "" {
+			return fmt.Errorf("the target %s speaks TLS on that port, not plain HTTP (%s): use %s", c.base.Host, why, c.withScheme("https"))
+		}
+	}
 	if ex.Status != 0 || ex.Err == nil {
 		return nil
 	}
@@ -661,6 +670,8 @@ func (c *Client) Preflight(path string) error {
 	switch err := ex.Err; {
 	case errors.As(err, &dns):
 		return fmt.Errorf("cannot resolve the target's host %s: %v", c.base.Hostname(), dns)
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return fmt.Errorf("the target %s speaks plain HTTP on that port, not TLS (it answered the TLS handshake in HTTP): use %s", c.base.Host, c.withScheme("http"))
 	case errors.As(err, &cert), errors.As(err, &record), strings.Contains(err.Error(), "tls: "):
 		return fmt.Errorf("TLS with %s failed (--ca-file, --insecure): %v", c.base.Host, err)
 	case errors.As(err, &op) && op.Op == "dial":
@@ -669,4 +680,78 @@ func (c *Client) Preflight(path string) error {
 		return fmt.Errorf("the target at %s does not speak HTTP: %v", c.base.Host, err)
 	}
 	return nil
+}
+
+// plainToTLS are what servers answer, with 400, to a plain HTTP request
+// on a port that speaks TLS: Go's net/http, nginx.
+var plainToTLS = []string{
+	"Client sent an HTTP request to an HTTPS server",
+	"The plain HTTP request was sent to HTTPS port",
+}
+
+// speaksTLS says why the answer to a plain HTTP request shows that the
+// target's port speaks TLS, or returns "": a 400 saying so, a TLS alert
+// record (0x15 0x03…) instead of HTTP, or a reset or close without an
+// answer from a port that completes a TLS handshake.
+func (c *Client) speaksTLS(ex *Exchange) string {
+	if ex.Status == http.StatusBadRequest {
+		for _, text := range plainToTLS {
+			if bytes.Contains(ex.Body, []byte(text)) {
+				return fmt.Sprintf("it answered 400 %q", text)
+			}
+		}
+		return ""
+	}
+	if ex.Status != 0 || ex.Err == nil {
+		return ""
+	}
+	if strings.Contains(ex.Err.Error(), `malformed HTTP response "\x15\x03`) {
+		return "it answered with a TLS alert"
+	}
+	if errors.Is(ex.Err, syscall.ECONNRESET) || errors.Is(ex.Err, io.EOF) || errors.Is(ex.Err, io.ErrUnexpectedEOF) {
+		if c.handshakes() {
+			return "it closed the connection on a plain request, and completes a TLS handshake"
+		}
+	}
+	return ""
+}
+
+// handshakes says whether the target's port completes a TLS handshake (or
+// answers one with a TLS alert), certificate unchecked: nothing else is
+// sent. A proxied target is not tried, as the proxy stands between.
+func (c *Client) handshakes() bool {
+	if c.ProxyFor() != "none" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	if !c.deadline.IsZero() {
+		var cancelRun context.CancelFunc
+		ctx, cancelRun = context.WithDeadline(ctx, c.deadline)
+		defer cancelRun()
+	}
+	addr := net.JoinHostPort(c.base.Hostname(), cmp.Or(c.base.Port(), "80"))
+	conn, err := c.http.Transport.(*http.Transport).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	tlsConn := tls.Client(conn, &tls.Config{ServerName: c.base.Hostname(), InsecureSkipVerify: true}) //nolint:gosec // only asks whether the port speaks TLS; nothing is sent over it
+	err = tlsConn.HandshakeContext(ctx)
+	var op *net.OpError
+	return err == nil || errors.As(err, &op) && op.Op == "remote error"
+}
+
+// withScheme is the target's base URL with another scheme, on the same
+// port (written out when the scheme's default would change it).
+func (c *Client) withScheme(scheme string) string {
+	u := *c.base
+	u.Scheme = scheme
+	if u.Port() == "" {
+		u.Host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "443", "https": "80"}[scheme])
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String()
 }

@@ -1,9 +1,12 @@
 package runner
 
 import (
+	"bufio"
+	"crypto/tls"
 	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -324,5 +327,115 @@ func TestHTTP2WhenTheTargetOffersIt(t *testing.T) {
 	}
 	if !abandoned.Load() {
 		t.Errorf("the abandoned request did not arrive as HTTP/1.1")
+	}
+}
+
+// quietTLS starts a loopback TLS server whose handshake errors are not
+// logged, closed at the end.
+func quietTLS(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	return srv
+}
+
+// rawServer hands every connection to answer, one after the other; it is
+// closed at the end.
+func rawServer(t *testing.T, answer func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			answer(conn)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// An https:// target whose port speaks plain HTTP stops the run, naming
+// the URL to use.
+func TestPreflightHTTPSToAPlainHTTPPort(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {})
+	host := srv.Listener.Addr().String()
+	err := client(t, "https://"+host+"/api", Options{}).Preflight("/")
+	want := "the target " + host + " speaks plain HTTP on that port, not TLS (it answered the TLS handshake in HTTP): use http://" + host + "/api"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	// Without a port, the URL to use keeps 443.
+	c := client(t, "https://api.example.invalid", Options{})
+	if got := c.withScheme("http"); got != "http://api.example.invalid:443/" {
+		t.Errorf("withScheme: %s", got)
+	}
+}
+
+// An http:// target whose port speaks TLS stops the run, however the TLS
+// server answers the plain request: Go's and nginx's 400, a TLS alert, a
+// reset.
+func TestPreflightHTTPToATLSPort(t *testing.T) {
+	goTLS := quietTLS(t, func(w http.ResponseWriter, r *http.Request) {})
+	nginx := rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		_, _ = http.ReadRequest(bufio.NewReader(conn))
+		_, _ = io.WriteString(conn, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n"+
+			"<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n"+
+			"<body><center><h1>400 Bad Request</h1></center><center>The plain HTTP request was sent to HTTPS port</center></body></html>\r\n")
+	})
+	alert := rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		_, _ = http.ReadRequest(bufio.NewReader(conn))
+		_, _ = conn.Write([]byte("\x15\x03\x01\x00\x02\x02\x46")) // fatal protocol_version
+	})
+	certs := goTLS.TLS.Certificates
+	resets := rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if err := tls.Server(conn, &tls.Config{Certificates: certs}).Handshake(); err != nil {
+			_ = conn.(*net.TCPConn).SetLinger(0)
+		}
+	})
+	for _, c := range []struct{ name, host, why string }{
+		{"Go", goTLS.Listener.Addr().String(), `it answered 400 "Client sent an HTTP request to an HTTPS server"`},
+		{"nginx", nginx, `it answered 400 "The plain HTTP request was sent to HTTPS port"`},
+		{"alert", alert, "it answered with a TLS alert"},
+		{"reset", resets, "it closed the connection on a plain request, and completes a TLS handshake"},
+	} {
+		err := client(t, "http://"+c.host, Options{Timeout: 5 * time.Second}).Preflight("/")
+		want := "the target " + c.host + " speaks TLS on that port, not plain HTTP (" + c.why + "): use https://" + c.host + "/"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: got %v\nwant %s", c.name, err, want)
+		}
+	}
+}
+
+// Any other HTTP answer passes the preflight, an ordinary 400 included; a
+// reset from a port that does not speak TLS either is left to the specs.
+func TestPreflightAcceptsAnyOtherAnswer(t *testing.T) {
+	bad := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"status":"bad_request","message":"Client sent a request this server cannot read"}`, http.StatusBadRequest)
+	})
+	if err := client(t, bad.URL, Options{}).Preflight("/"); err != nil {
+		t.Errorf("an ordinary 400: %v", err)
+	}
+	resets := rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = conn.Read(make([]byte, 1)) // a request, or a TLS hello
+		_ = conn.(*net.TCPConn).SetLinger(0)
+	})
+	if err := client(t, "http://"+resets, Options{}).Preflight("/"); err != nil {
+		t.Errorf("a reset from a port that does not speak TLS: %v", err)
 	}
 }
