@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,28 +116,37 @@ func writeBody(b *strings.Builder, prefix string, body []byte, r *Redactor) {
 	}
 }
 
-// Curl renders a shell command that sends the same request, secrets
-// redacted. Each piece is redacted before it is quoted, and a piece with a
-// control character is quoted as $'…' with escapes (a body with a NUL byte
-// is piped from printf), so the command never writes one to a terminal.
+// Curl renders a shell command that sends the same request, without its
+// secrets: a secret the request holds verbatim is read from an environment
+// variable (EnvVar of its label: "$APICONFORM_VALID", in a double-quoted
+// word), and an encoded form of one (percent-encoded in the URL, escaped
+// in a JSON body, base64) shows its [redacted:…] marker. Each piece is
+// redacted before it is quoted, and a piece with a control character is
+// quoted as $'…' with escapes (a body with a NUL byte is piped from
+// printf), so the command never writes one to a terminal.
 func (e *Exchange) Curl() string {
 	r := e.redactor
 	var b strings.Builder
 	if s := e.Request.Stream; s != nil {
-		fmt.Fprintf(&b, "{ printf '%s'; head -c %d /dev/zero", printfFormat(r.Redact(string(s.Prefix))), s.Size-int64(len(s.Prefix))-int64(len(s.Suffix)))
+		prefix, prefixArgs := printfFormat(r.Split(string(s.Prefix)))
+		fmt.Fprintf(&b, "{ printf '%s'%s; head -c %d /dev/zero", prefix, prefixArgs, s.Size-int64(len(s.Prefix))-int64(len(s.Suffix)))
 		if s.Fill != 0 {
 			fmt.Fprintf(&b, " | tr '\\0' '\\%03o'", s.Fill)
 		}
-		fmt.Fprintf(&b, "; printf '%s'; } | ", printfFormat(r.Redact(string(s.Suffix))))
+		suffix, suffixArgs := printfFormat(r.Split(string(s.Suffix)))
+		fmt.Fprintf(&b, "; printf '%s'%s; } | ", suffix, suffixArgs)
 	}
-	var body string
+	var body []Piece
+	piped := e.Request.Stream != nil
 	if e.Request.Stream == nil && e.Request.Body != nil {
-		body = r.Redact(string(e.Request.Body))
-		if strings.ContainsRune(body, 0) {
-			fmt.Fprintf(&b, "printf '%s' | ", printfFormat(body))
+		body = r.Split(string(e.Request.Body))
+		if slices.ContainsFunc(body, func(p Piece) bool { return strings.ContainsRune(p.Text, 0) }) {
+			format, args := printfFormat(body)
+			fmt.Fprintf(&b, "printf '%s'%s | ", format, args)
+			piped = true
 		}
 	}
-	fmt.Fprintf(&b, "curl -sS -i -X %s %s", shellWord(r.Redact(e.Method)), shellQuote(r.Redact(e.URL)))
+	fmt.Fprintf(&b, "curl -sS -i -X %s %s", shellWord(r.Redact(e.Method)), shellPieces(r.Split(e.URL)))
 	keys := make([]string, 0, len(e.RequestHeader))
 	for k := range e.RequestHeader {
 		if k != "User-Agent" {
@@ -146,16 +156,100 @@ func (e *Exchange) Curl() string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range e.RequestHeader[k] {
-			fmt.Fprintf(&b, " -H %s", shellQuote(r.Redact(k+": "+v)))
+			fmt.Fprintf(&b, " -H %s", shellPieces(r.Split(k+": "+v)))
 		}
 	}
 	switch {
-	case e.Request.Stream != nil, strings.ContainsRune(body, 0):
+	case piped:
 		b.WriteString(" --data-binary @-")
 	case e.Request.Body != nil:
-		fmt.Fprintf(&b, " --data-binary %s", shellQuote(body))
+		fmt.Fprintf(&b, " --data-binary %s", shellPieces(body))
 	}
 	return b.String()
+}
+
+// EnvVar is the environment variable a curl command reads a secret from,
+// named after the secret's label: credentials.<role> becomes
+// APICONFORM_<ROLE>, any other label APICONFORM_<LABEL>, in upper case,
+// every character but an ASCII letter or digit written _.
+func EnvVar(label string) string {
+	var b strings.Builder
+	b.WriteString("APICONFORM_")
+	for _, c := range strings.TrimPrefix(label, "credentials.") {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b.WriteRune(c - 'a' + 'A')
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// envRef is the shell's reference to the variable a piece's secret is
+// read from: the first of its labels (a value several labels share is
+// the same whichever is read).
+func envRef(p Piece) string { return "$" + EnvVar(p.Keys[0]) }
+
+// shellPieces quotes pieces as one shell word. With no secret held
+// verbatim, as shellQuote does. Otherwise in double quotes, each such
+// secret a reference to its variable ($NAME, or ${NAME} before a
+// character that would continue the name), the rest escaped: \, ", $ and
+// backquote with a backslash, ! in single quotes (no history expansion
+// when pasted), and control characters in $'…' with \x escapes.
+func shellPieces(pieces []Piece) string {
+	if !slices.ContainsFunc(pieces, func(p Piece) bool { return len(p.Keys) > 0 }) {
+		var s strings.Builder
+		for _, p := range pieces {
+			s.WriteString(p.Text)
+		}
+		return shellQuote(s.String())
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, p := range pieces {
+		if len(p.Keys) > 0 {
+			ref := envRef(p)
+			if i+1 < len(pieces) && len(pieces[i+1].Keys) == 0 && continuesName(pieces[i+1].Text) {
+				ref = "${" + ref[1:] + "}"
+			}
+			b.WriteString(ref)
+			continue
+		}
+		for j := 0; j < len(p.Text); {
+			c, size := utf8.DecodeRuneInString(p.Text[j:])
+			switch {
+			case c == '\\' || c == '"' || c == '$' || c == '`':
+				b.WriteByte('\\')
+				b.WriteByte(p.Text[j])
+			case c == '!':
+				b.WriteString(`"'!'"`)
+			case needsEscape(c, size, false):
+				b.WriteString(`"$'`)
+				for _, x := range []byte(p.Text[j : j+size]) {
+					fmt.Fprintf(&b, `\x%02x`, x)
+				}
+				b.WriteString(`'"`)
+			default:
+				b.WriteString(p.Text[j : j+size])
+			}
+			j += size
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// continuesName says whether s starts with a character that would
+// continue a variable's name after $NAME.
+func continuesName(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // shellWord leaves a plain word as it is and quotes anything else.
@@ -193,22 +287,31 @@ func shellQuote(s string) string {
 	return b.String()
 }
 
-// printfFormat writes p as a printf format that prints it: printable ASCII
-// as is, except \, % and ', and every other byte as an octal escape (POSIX
-// printf has no \x).
-func printfFormat(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '%':
-			b.WriteString("%%")
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c >= 0x20 && c < 0x7f && c != '\'':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "\\%03o", c)
+// printfFormat writes pieces as a printf format that prints them, and the
+// arguments it takes: printable ASCII as is, except \, % and ', every
+// other byte as an octal escape (POSIX printf has no \x), and each secret
+// held verbatim as %s with its variable's reference as the argument, so
+// the secret's own \ and % are printed as they are.
+func printfFormat(pieces []Piece) (format, args string) {
+	var b, a strings.Builder
+	for _, p := range pieces {
+		if len(p.Keys) > 0 {
+			b.WriteString("%s")
+			fmt.Fprintf(&a, ` "%s"`, envRef(p))
+			continue
+		}
+		for i := 0; i < len(p.Text); i++ {
+			switch c := p.Text[i]; {
+			case c == '%':
+				b.WriteString("%%")
+			case c == '\\':
+				b.WriteString(`\\`)
+			case c >= 0x20 && c < 0x7f && c != '\'':
+				b.WriteByte(c)
+			default:
+				fmt.Fprintf(&b, "\\%03o", c)
+			}
 		}
 	}
-	return b.String()
+	return b.String(), a.String()
 }

@@ -1,10 +1,18 @@
 package runner
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,24 +35,32 @@ func trickyExchange() *Exchange {
 	}
 }
 
+// assertNoFragment fails when text shows part of the tricky secret, or
+// does not name it: as its marker, or in a curl command its variable.
 func assertNoFragment(t *testing.T, name, text string) {
 	t.Helper()
+	want := "[redacted:tokens.valid]"
+	if name == "curl" {
+		want = "$APICONFORM_TOKENS_VALID"
+	}
 	for _, fragment := range []string{"K9x", "Pw-7731", `Qz"Lm`, `Qz\"Lm`} {
 		if strings.Contains(text, fragment) {
 			t.Errorf("%s shows part of the secret (%q):\n%s", name, fragment, text)
 			return
 		}
 	}
-	if !strings.Contains(text, "[redacted:tokens.valid]") {
-		t.Errorf("%s should say which secret was redacted:\n%s", name, text)
+	if !strings.Contains(text, want) {
+		t.Errorf("%s should say which secret was redacted (%s):\n%s", name, want, text)
 	}
 }
 
 func TestCurlRedactsBeforeQuoting(t *testing.T) {
 	ex := trickyExchange()
 	assertNoFragment(t, "curl", ex.Curl())
-	if !strings.Contains(ex.Curl(), `--data-binary '{"token":"[redacted:tokens.valid]"}'`) {
-		t.Errorf("the body should be the redacted body, quoted once:\n%s", ex.Curl())
+	for _, want := range []string{`-H "Authorization: Bearer $APICONFORM_TOKENS_VALID"`, `--data-binary "{\"token\":\"$APICONFORM_TOKENS_VALID\"}"`} {
+		if !strings.Contains(ex.Curl(), want) {
+			t.Errorf("want %s: the secret's variable, the rest quoted once:\n%s", want, ex.Curl())
+		}
 	}
 }
 
@@ -145,7 +161,144 @@ func TestCurlKeepsControlCharactersOffTheTerminal(t *testing.T) {
 	}
 	ex.Request.Body = []byte("nul\x00" + tricky + "'%\\")
 	c := ex.Curl()
-	if !safe(c) || !strings.HasPrefix(c, `printf 'nul\000[redacted:tokens.valid]\047%%\\' | curl `) || !strings.HasSuffix(c, " --data-binary @-") {
+	if !safe(c) || !strings.HasPrefix(c, `printf 'nul\000%s\047%%\\' "$APICONFORM_TOKENS_VALID" | curl `) || !strings.HasSuffix(c, " --data-binary @-") {
 		t.Errorf("a body with NUL should be piped from printf: %q", c)
+	}
+}
+
+func TestEnvVar(t *testing.T) {
+	for label, want := range map[string]string{
+		"credentials.valid":        "APICONFORM_VALID",
+		"credentials.blocked_user": "APICONFORM_BLOCKED_USER",
+		"credentials.rate-limit.2": "APICONFORM_RATE_LIMIT_2",
+		"credentials.clé":          "APICONFORM_CL_",
+		"tokens.valid":             "APICONFORM_TOKENS_VALID",
+	} {
+		if got := EnvVar(label); got != want {
+			t.Errorf("EnvVar(%q) = %q, want %q", label, got, want)
+		}
+	}
+}
+
+// nasty is a secret with every character a double-quoted shell word treats
+// specially, and ' and !.
+const nasty = "Zq7'dq\"dl$HOME\\bs`id`!x-9043"
+
+func nastyExchange(labels ...string) *Exchange {
+	r := NewRedactor()
+	for _, label := range labels {
+		r.Add(label, nasty)
+	}
+	return &Exchange{
+		Method: "POST",
+		URL:    "http://127.0.0.1:1/x?q=it's",
+		RequestHeader: http.Header{
+			"Authorization": {"Bearer " + nasty},
+			"X-Note":        {"$HOME `id` \\ \" ' !x " + nasty + "_tail \x1b"},
+		},
+		Request:  Request{Body: []byte(`{"token":"` + nasty + `"}`)},
+		redactor: r,
+	}
+}
+
+// A secret is read from its variable in a double-quoted word, never shown.
+func TestCurlReadsASecretFromItsVariable(t *testing.T) {
+	c := nastyExchange("credentials.valid").Curl()
+	for _, want := range []string{
+		`-H "Authorization: Bearer $APICONFORM_VALID"`,
+		`-H "X-Note: \$HOME \` + "`id\\`" + ` \\ \" ' "'!'"x ${APICONFORM_VALID}_tail "$'\x1b'""`,
+		`--data-binary "{\"token\":\"$APICONFORM_VALID\"}"`,
+		`'http://127.0.0.1:1/x?q=it'\''s'`, // no secret: quoted as before
+	} {
+		if !strings.Contains(c, want) {
+			t.Errorf("want %s in:\n%s", want, c)
+		}
+	}
+	for _, fragment := range []string{"Zq7'dq", `dl$HOME\bs`, "`id`!x", "9043", "[redacted:"} {
+		if strings.Contains(c, fragment) {
+			t.Errorf("curl shows %q:\n%s", fragment, c)
+		}
+	}
+	if !safe(c) {
+		t.Errorf("curl writes a control character: %q", c)
+	}
+	if tr := nastyExchange("credentials.valid").Transcript(); !strings.Contains(tr, "Bearer [redacted:credentials.valid]") || strings.Contains(tr, "$APICONFORM") {
+		t.Errorf("the transcript keeps the marker:\n%s", tr)
+	}
+}
+
+// A value two roles share is read from the first role's variable; the
+// marker names both.
+func TestCurlOfAValueTwoRolesShare(t *testing.T) {
+	ex := nastyExchange("credentials.valid", "credentials.blocked_user")
+	c := ex.Curl()
+	if !strings.Contains(c, `-H "Authorization: Bearer $APICONFORM_BLOCKED_USER"`) || strings.Contains(c, "APICONFORM_VALID") || strings.Contains(c, "9043") {
+		t.Errorf("curl:\n%s", c)
+	}
+	if tr := ex.Transcript(); !strings.Contains(tr, "[redacted:credentials.blocked_user|credentials.valid]") {
+		t.Errorf("transcript:\n%s", tr)
+	}
+}
+
+// An encoded form of a secret (here percent-encoded in a query) cannot be
+// read from the variable as it is: its marker stays.
+func TestCurlKeepsTheMarkerOfAnEncodedSecret(t *testing.T) {
+	ex := nastyExchange("credentials.valid")
+	ex.URL = "http://127.0.0.1:1/x?key=" + url.QueryEscape(nasty)
+	if c := ex.Curl(); !strings.Contains(c, `'http://127.0.0.1:1/x?key=[redacted:credentials.valid]'`) {
+		t.Errorf("curl:\n%s", c)
+	}
+}
+
+// The curl command, pasted into bash with the secret exported (and history
+// expansion on, as in an interactive shell), sends what the suite sent:
+// the same headers and body bytes.
+func TestCurlSendsTheSameRequest(t *testing.T) {
+	bash, errBash := exec.LookPath("bash")
+	curl, errCurl := exec.LookPath("curl")
+	if errBash != nil || errCurl != nil {
+		t.Skip("needs bash and curl")
+	}
+	var mu sync.Mutex
+	var got []string
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s %s\nAuthorization: %q\nX-Note: %q\n%q", r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("X-Note"), body))
+	})
+	r := NewRedactor()
+	r.Add("credentials.valid", nasty)
+	c, err := New(Options{Target: srv.URL, Redactor: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir() // no curlrc, no proxy: the command goes to the loopback server only
+	env := []string{"PATH=" + filepath.Dir(curl), "HOME=" + home, "XDG_CONFIG_HOME=" + home, "APICONFORM_VALID=" + nasty}
+	for _, body := range []string{`{"token":"` + nasty + `","note":"$HOME \ !x '"}`, "nul\x00" + nasty + "'%\\"} {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		ex := c.Do(Request{Method: "POST", Path: "/x", Query: url.Values{"q": {"a b"}}, Body: []byte(body), Header: http.Header{
+			"Authorization": {"Bearer " + nasty},
+			"X-Note":        {"$HOME `id` \\ \" ' !x " + nasty + "_tail"},
+		}})
+		if ex.Err != nil {
+			t.Fatal(ex.Err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, bash)
+		cmd.Stdin = strings.NewReader("set -o history -o histexpand\n" + ex.Curl() + "\n")
+		cmd.Env, cmd.Dir = env, home
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%v: %s\n%s", err, out, ex.Curl())
+		}
+		mu.Lock()
+		if len(got) != 2 || got[0] != got[1] {
+			t.Errorf("the suite sent, then curl:\n%s\n\ncurl: %s", strings.Join(got, "\n\n"), ex.Curl())
+		}
+		mu.Unlock()
 	}
 }

@@ -29,6 +29,9 @@ import (
 type Redactor struct {
 	mu     sync.RWMutex
 	labels map[string][]string // value -> its labels, sorted, distinct
+	// verbatim holds, for a value, the labels it is the secret of as
+	// added, not an encoded form: sorted, distinct.
+	verbatim map[string][]string
 	// trie holds every value, byte by byte; trie[0] is the root. A node
 	// where a value ends holds its replacement.
 	trie    []trieNode
@@ -48,7 +51,7 @@ type trieEdge struct {
 
 // NewRedactor returns a Redactor that knows no secrets yet.
 func NewRedactor() *Redactor {
-	return &Redactor{labels: map[string][]string{}, trie: make([]trieNode, 1)}
+	return &Redactor{labels: map[string][]string{}, verbatim: map[string][]string{}, trie: make([]trieNode, 1)}
 }
 
 // Add registers a secret value under a label such as "tokens.valid".
@@ -61,7 +64,10 @@ func (r *Redactor) Add(label, value string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.labels == nil { // a zero Redactor
-		r.labels, r.trie = map[string][]string{}, make([]trieNode, 1)
+		r.labels, r.verbatim, r.trie = map[string][]string{}, map[string][]string{}, make([]trieNode, 1)
+	}
+	if i, found := slices.BinarySearch(r.verbatim[value], label); !found {
+		r.verbatim[value] = slices.Insert(r.verbatim[value], i, label)
 	}
 	for _, v := range variants(value) {
 		labels := r.labels[v]
@@ -109,6 +115,53 @@ func (r *Redactor) child(n int32, b byte) int32 {
 func (r *Redactor) Redact(s string) string {
 	out, _ := r.redactPrefix(s, len(s))
 	return out
+}
+
+// A Piece is a part of a text as Split cuts it: text that holds no
+// secret, or the place of one secret.
+type Piece struct {
+	// Text is the text itself, or, in a secret's place, its redaction
+	// marker [redacted:…]; never the secret.
+	Text string
+	// Secret says the piece is a secret's place.
+	Secret bool
+	// Keys are, for a secret that the text holds verbatim (as it was added,
+	// not an encoded form), the labels it was added under, sorted. Writing
+	// any one's value in the secret's place gives back the text's bytes.
+	// Empty for an encoded form of a secret, or no secret.
+	Keys []string
+}
+
+// Split cuts s into pieces as Redact replaces its secrets: the text
+// between secrets, and each secret's place, found the same way (one pass,
+// the longest value first). Joining the pieces' Text gives Redact(s). It
+// lets a caller write a secret's place otherwise than as its marker, such
+// as a reference to where the secret can be read, without ever seeing it.
+func (r *Redactor) Split(s string) []Piece {
+	if r == nil || r.trie == nil {
+		return []Piece{{Text: s}}
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var pieces []Piece
+	done := 0
+	for i := 0; i < len(s); {
+		length, replacement := r.longestAt(s[i:])
+		if length == 0 {
+			i++
+			continue
+		}
+		if done < i {
+			pieces = append(pieces, Piece{Text: s[done:i]})
+		}
+		pieces = append(pieces, Piece{Text: replacement, Secret: true, Keys: slices.Clone(r.verbatim[s[i:i+length]])})
+		i += length
+		done = i
+	}
+	if done < len(s) || len(pieces) == 0 {
+		pieces = append(pieces, Piece{Text: s[done:]})
+	}
+	return pieces
 }
 
 // redactPrefix redacts s up to limit bytes, extended to the end of a secret

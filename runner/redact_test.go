@@ -216,3 +216,46 @@ func BenchmarkRedact(b *testing.B) {
 		r.Redact(text)
 	}
 }
+
+// Split cuts a text as Redact does; a secret held verbatim names its
+// labels, an encoded form of one names none, and no piece holds a secret.
+func TestSplit(t *testing.T) {
+	const v = `sh'a"r$e\d-value`
+	r := NewRedactor()
+	r.Add("credentials.valid", v)
+	r.Add("credentials.blocked_user", v)
+	r.Add("credentials.other", "other-secret-value")
+	in := "a=" + v + "&b=" + url.QueryEscape(v) + "&c=other-secret-value"
+	pieces := r.Split(in)
+	var joined strings.Builder
+	for _, p := range pieces {
+		joined.WriteString(p.Text)
+		if strings.Contains(p.Text, "a\"r") || strings.Contains(p.Text, "secret-value") {
+			t.Errorf("a piece shows a secret: %+v", p)
+		}
+	}
+	if joined.String() != r.Redact(in) {
+		t.Errorf("the pieces join to %q, want Redact's %q", joined.String(), r.Redact(in))
+	}
+	shared := "[redacted:credentials.blocked_user|credentials.valid]"
+	want := []Piece{
+		{Text: "a="},
+		{Text: shared, Secret: true, Keys: []string{"credentials.blocked_user", "credentials.valid"}},
+		{Text: "&b="},
+		{Text: shared, Secret: true},
+		{Text: "&c="},
+		{Text: "[redacted:credentials.other]", Secret: true, Keys: []string{"credentials.other"}},
+	}
+	if fmt.Sprintf("%+v", pieces) != fmt.Sprintf("%+v", want) {
+		t.Errorf("Split:\n got %+v\nwant %+v", pieces, want)
+	}
+	for _, s := range []string{"", "no secret here"} {
+		if got := r.Split(s); len(got) != 1 || got[0].Text != s || got[0].Secret || got[0].Keys != nil {
+			t.Errorf("Split(%q) = %+v", s, got)
+		}
+	}
+	var none *Redactor
+	if got := none.Split(v); len(got) != 1 || got[0].Text != v || got[0].Secret {
+		t.Errorf("a nil redactor's Split = %+v", got)
+	}
+}
