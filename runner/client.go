@@ -296,6 +296,9 @@ type Request struct {
 	Cleanup bool
 	// Origin names what sent the request (a spec), for messages.
 	Origin string
+	// Role is the credential role the request carries ("" for none), for
+	// the record: a run can tell when the valid credential is refused.
+	Role string
 }
 
 // Stream is a request body of Size bytes: Prefix, then Fill repeated, then

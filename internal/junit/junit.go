@@ -10,10 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/confsuite/apiconform/internal/record"
 )
 
 type testsuites struct {
@@ -82,55 +85,87 @@ type Suite struct {
 	Cases      []Case
 }
 
-// FilteredMessage is the skip message of a spec the run's filters left out,
-// which Ginkgo reports as a skip without a reason.
-const FilteredMessage = "filtered out: not selected by --label-filter or --focus"
+// FilteredPrefix starts the skip message of a spec the run's filters left
+// out.
+const FilteredPrefix = "[not checked: filtered] "
 
 // BaselinedPrefix starts the skip message of a known failure (--baseline).
 const BaselinedPrefix = "[baselined] "
 
-// FromReport turns a Ginkgo report into a Suite: one case per spec, plus one
-// per suite-level node (BeforeSuite, ReportAfterSuite …) that did not pass,
-// so a failure outside any spec still shows up. classname returns the
-// classname for a spec.
-func FromReport(name string, r types.Report, classname func(types.SpecReport) string) Suite {
-	s := Suite{Name: name, Started: r.StartTime, Duration: r.RunTime, Properties: map[string]string{}}
-	for _, sr := range r.SpecReports {
-		isSpec := sr.LeafNodeType == types.NodeTypeIt
-		if !isSpec && !sr.State.Is(types.SpecStateFailureStates) {
-			continue
-		}
-		c := Case{
-			Name:      sr.LeafNodeText,
-			Classname: classname(sr),
-			Duration:  sr.RunTime,
-			State:     sr.State,
-			Message:   sr.Failure.Message,
-		}
-		if !isSpec {
-			c.Name = "[" + sr.LeafNodeType.String() + "]"
-		}
-		if isSpec && sr.State == types.SpecStateSkipped && sr.Failure.Message == "" && sr.RunTime == 0 {
-			c.Message = FilteredMessage
+// FromRecord renders a run's record as a JUnit suite, one case per spec:
+// not conformant is a failure; not checked is an error when it fails the
+// run (an interrupt, a refused precondition, an unreachable target …) and
+// a skip when it does not (a key left unset, a filter); a known failure is
+// a skip; conformant passes, unless what it created was left on the
+// target. Causes shared by many specs, a run that could not start or
+// finish, and a run that verified nothing come first, as cases of their
+// own.
+func FromRecord(run *record.Run) Suite {
+	s := Suite{Name: run.API, Started: run.Started, Duration: run.Finished.Sub(run.Started), Properties: map[string]string{
+		"target": run.Target, "config": run.Config, "reading": run.Reading, "require-all": strconv.FormatBool(run.RequireAll),
+		"insecure": strconv.FormatBool(run.Insecure), "rate": run.Rate, "label-filter": run.LabelFilter, "version": run.Version,
+		"catalog": run.Catalog, "proxy": run.Proxy, "baseline": run.Baseline,
+	}}
+	if s.Duration < 0 {
+		s.Duration = 0
+	}
+	if run.Stopped != "" {
+		s.Cases = append(s.Cases, Case{Name: "[run]", Classname: run.API, State: types.SpecStateAborted, Message: run.Stopped, Detail: run.Stopped})
+	}
+	for _, f := range run.Findings {
+		msg := fmt.Sprintf("%s (%d specs not checked for it)", f.Message, f.Specs)
+		s.Cases = append(s.Cases, Case{Name: "[finding: " + f.Cause + "]", Classname: run.API, State: types.SpecStateAborted, Message: msg, Detail: msg})
+	}
+	verified := false
+	for _, sp := range run.Specs {
+		c := Case{Name: sp.Name, Classname: run.API, Duration: time.Duration(sp.DurationMS * float64(time.Millisecond)), State: types.SpecStatePassed}
+		if sp.Row != "" {
+			c.Classname += "." + sp.Row
 		}
 		var detail strings.Builder
-		if sr.State.Is(types.SpecStateFailureStates) {
-			fmt.Fprintf(&detail, "%s\n\nat %s\n", sr.Failure.Message, sr.Failure.Location)
+		switch {
+		case sp.Outcome == record.NotConformant:
+			c.State, c.Message = types.SpecStateFailed, sp.Detail
+		case sp.Outcome == record.KnownFailure:
+			c.State, c.Message = types.SpecStateSkipped, fmt.Sprintf("%sknown failure (%s): %s", BaselinedPrefix, sp.Baseline, sp.Detail)
+		case sp.Outcome == record.NotChecked:
+			c.State = types.SpecStateSkipped
+			if sp.FailsRun(run) {
+				c.State = types.SpecStateAborted
+			}
+			c.Message = fmt.Sprintf("[not checked: %s] %s", sp.Reason, sp.Message)
+		case sp.Outcome == record.StaleBaseline && sp.FailsRun(run):
+			c.State, c.Message = types.SpecStateAborted, sp.Message+" (--strict-baseline)"
 		}
-		// A cleanup that fails after the spec did (something left on the
-		// target) is a failure of its own: a reader must see both.
-		for _, af := range sr.AdditionalFailures {
-			c.Message = summary(c.Message) + "\nalso: " + summary(af.Failure.Message)
-			fmt.Fprintf(&detail, "\nalso: %s\n\nat %s\n", af.Failure.Message, af.Failure.Location)
+		if sp.Outcome == record.Conformant || sp.Outcome == record.StaleBaseline || sp.Outcome == record.KnownFailure {
+			verified = true
 		}
-		for _, e := range sr.ReportEntries {
-			fmt.Fprintf(&detail, "\n--- %s\n%s\n", e.Name, e.StringRepresentation())
+		if len(sp.Leftovers) > 0 {
+			var left []string
+			for _, l := range sp.Leftovers {
+				left = append(left, l.Resource+": "+l.Why)
+			}
+			msg := "left on the target, remove by hand: " + strings.Join(left, "; ")
+			if c.State == types.SpecStatePassed || c.State == types.SpecStateSkipped {
+				c.State, c.Message = types.SpecStateAborted, msg+" (the row's answer was "+strings.ReplaceAll(string(sp.Outcome), "_", " ")+")"
+			} else {
+				c.Message = summary(c.Message) + "\nalso: " + msg
+			}
 		}
-		if out := sr.CapturedGinkgoWriterOutput + sr.CapturedStdOutErr; out != "" {
-			fmt.Fprintf(&detail, "\n--- output\n%s", out)
+		if sp.Detail != "" && c.Message != sp.Detail {
+			fmt.Fprintf(&detail, "%s\n", sp.Detail)
+		} else if c.State != types.SpecStatePassed {
+			fmt.Fprintf(&detail, "%s\n", c.Message)
+		}
+		for _, ex := range sp.Exchanges {
+			fmt.Fprintf(&detail, "\n--- %s\n%s\n", ex.Name, ex.String())
 		}
 		c.Detail = detail.String()
 		s.Cases = append(s.Cases, c)
+	}
+	if !verified && run.Stopped == "" {
+		s.Cases = append(s.Cases, Case{Name: "[no spec ran]", Classname: run.API, State: types.SpecStateFailed,
+			Message: "no spec ran to a verdict: every spec was filtered out or not checked, so nothing was verified"})
 	}
 	return s
 }
@@ -288,7 +323,7 @@ func Read(path string) ([]Summary, error) {
 			case tc.Skipped != nil:
 				r.Outcome, r.Message, r.Detail = "skipped", tc.Skipped.Message, tc.Skipped.Text
 				switch {
-				case r.Message == FilteredMessage:
+				case strings.HasPrefix(r.Message, FilteredPrefix):
 					r.Outcome = "filtered"
 				case strings.HasPrefix(r.Message, BaselinedPrefix):
 					r.Outcome = "baselined"

@@ -273,9 +273,33 @@ func lines(s, prefix string) []string {
 	return out
 }
 
-// Write reads the reports and writes dir/index.html and dir/summary.json;
+// Write renders dir/index.html and dir/summary.json from the runs whose
+// records lie in dir (the default profile) and in its subfolders (a
+// profile each, named for the folder).
+func Write(dir string) error {
+	var runs []Run
+	for _, pattern := range []string{"*.json", "*/*.json"} {
+		paths, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, path := range paths {
+			if filepath.Base(path) == "summary.json" {
+				continue
+			}
+			profile := "default"
+			if sub := filepath.Dir(path); sub != filepath.Clean(dir) {
+				profile = filepath.Base(sub)
+			}
+			xml := strings.TrimSuffix(path, ".json") + ".xml"
+			if _, err := os.Stat(xml); err == nil {
+				runs = append(runs, Run{Profile: profile, Path: xml})
+			}
+		}
+	}
+	return write(dir, runs)
+}
+
+// write reads the reports and writes dir/index.html and dir/summary.json;
 // a report inside dir is named by its path relative to it.
-func Write(dir string, runs []Run) error {
+func write(dir string, runs []Run) error {
 	s, err := Build(runs)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/record"
 )
 
 // Known is one known failure of a baseline file (--baseline): the spec's
@@ -69,20 +70,14 @@ func loadBaseline(path string, cases []Case, now time.Time, w io.Writer) (map[st
 	return known, errors.Join(errs...)
 }
 
-// knownFailure turns the failure of a baselined spec into a skip that
-// says so: the run goes on to pass when only known failures fail.
-func (s *Spec) knownFailure(msg string) {
-	ginkgo.GinkgoHelper()
-	ginkgo.AddReportEntry("baselined failure", msg, ginkgo.ReportEntryVisibilityFailureOrVerbose)
-	ginkgo.Skip(fmt.Sprintf("%sknown failure (%s): %s", baselinedPrefix, s.known.Reason, msg))
-}
-
-// passedDespiteBaseline reports a baseline entry the spec no longer needs;
-// under --strict-baseline it fails the spec.
+// passedDespiteBaseline records a baseline entry the spec no longer needs;
+// under --strict-baseline it fails the run, and the row still reads
+// conformant.
 func (s *Spec) passedDespiteBaseline() {
 	ginkgo.GinkgoHelper()
 	msg := fmt.Sprintf("the baseline entry for %s is stale: the spec passes; remove it from the baseline", s.id)
-	ginkgo.AddReportEntry("stale baseline", msg, ginkgo.ReportEntryVisibilityAlways)
+	s.conclude(record.Verdict{Outcome: record.StaleBaseline, Baseline: s.known.Reason, Message: msg}, s.strictBaseline)
+	ginkgo.AddReportEntry(staleEntry, msg, ginkgo.ReportEntryVisibilityAlways)
 	if s.strictBaseline {
 		ginkgo.Fail(msg + " (--strict-baseline)")
 	}

@@ -5,13 +5,10 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"regexp"
-	"slices"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/record"
 )
 
 // Version is the suite's version, printed by --version and recorded in
@@ -47,74 +44,39 @@ func warnBuiltInConfig(w io.Writer, target string) {
 		"         Give --config with your deployment's (README, \"Running against your own API\").\n", u.Host)
 }
 
-var missingKey = regexp.MustCompile(`configuration key (\S+) is not set`)
-
-// verdicts prints one line per documented row: conformant, not conformant,
-// or not checked and which configuration key would let it be.
-func verdicts(w io.Writer, api string, r types.Report) {
-	cat, err := catalog.Load(api)
-	if err != nil {
-		return
+// verdicts prints the causes shared by many specs, then one line per
+// documented row: conformant, not conformant, or not checked and what
+// would let it be.
+func verdicts(w io.Writer, run *record.Run, cat *catalog.Catalog) {
+	rows := run.Rows(cat)
+	counts := map[record.Outcome]int{}
+	for _, row := range rows {
+		counts[row.Outcome]++
 	}
-	type tally struct {
-		passed, failed, baselined int
-		missing                   []string
-		filtered                  bool
+	fmt.Fprintf(w, "\n%s: %d documented rows: %d conformant, %d not conformant, %d not checked", run.API, len(rows),
+		counts[record.Conformant], counts[record.NotConformant], counts[record.NotChecked])
+	if n := counts[record.KnownFailure]; n > 0 {
+		fmt.Fprintf(w, ", %d known failures", n)
 	}
-	rows := map[string]*tally{}
-	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		id := strings.TrimPrefix(classname(api, sr), api+".")
-		t := rows[id]
-		if t == nil {
-			t = &tally{}
-			rows[id] = t
-		}
-		switch {
-		case sr.State == types.SpecStatePassed:
-			t.passed++
-		case sr.State.Is(types.SpecStateFailureStates):
-			t.failed++
-		case strings.HasPrefix(sr.Failure.Message, baselinedPrefix):
-			t.baselined++
-		case sr.Failure.Message == "":
-			t.filtered = true
-		default:
-			if m := missingKey.FindStringSubmatch(sr.Failure.Message); m != nil && !slices.Contains(t.missing, m[1]) {
-				t.missing = append(t.missing, m[1])
-			}
+	fmt.Fprintln(w)
+	if run.Stopped != "" {
+		fmt.Fprintf(w, "  STOPPED: %s\n", run.Stopped)
+	}
+	for _, f := range run.Findings {
+		fmt.Fprintf(w, "  FIRST: %s (%d specs not checked for it)\n", f.Message, f.Specs)
+	}
+	for _, row := range rows {
+		fmt.Fprintf(w, "  %-52s %s\n", truncate(row.Row.Title(), 52), row.Summary())
+	}
+	var left []string
+	for _, s := range run.Specs {
+		for _, l := range s.Leftovers {
+			left = append(left, fmt.Sprintf("%s (%s): %s", l.Resource, s.ID, l.Why))
 		}
 	}
-	var conformant, not, unchecked int
-	var lines strings.Builder
-	for _, row := range cat.Rows {
-		t := rows[row.ID]
-		verdict := "not checked"
-		switch {
-		case t == nil:
-		case t.failed > 0:
-			verdict, not = "NOT CONFORMANT", not+1
-		case t.baselined > 0:
-			verdict, not = "known failure (baseline)", not+1
-		case t.passed > 0 && len(t.missing) > 0:
-			verdict, conformant = "conformant where checked; not checked: set "+strings.Join(t.missing, ", "), conformant+1
-		case t.passed > 0:
-			verdict, conformant = "conformant", conformant+1
-		}
-		if verdict == "not checked" {
-			unchecked++
-			switch {
-			case t != nil && len(t.missing) > 0:
-				verdict += ": set " + strings.Join(t.missing, ", ")
-			case t != nil && t.filtered:
-				verdict += ": filtered out"
-			}
-		}
-		fmt.Fprintf(&lines, "  %-52s %s\n", truncate(row.Title(), 52), verdict)
+	if len(left) > 0 {
+		fmt.Fprintf(w, "  LEFT ON THE TARGET, remove by hand:\n    %s\n", strings.Join(left, "\n    "))
 	}
-	fmt.Fprintf(w, "\n%s: %d documented rows: %d conformant, %d not conformant, %d not checked\n%s", api, len(cat.Rows), conformant, not, unchecked, lines.String())
 }
 
 func truncate(s string, n int) string {

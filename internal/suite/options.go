@@ -203,3 +203,11 @@ func reportsFlag(args []string, fallback string) string {
 	}
 	return found
 }
+
+// fromEnvironment reads the target and the configuration from the
+// environment when no flag gave them. Reading them here, while the test
+// runs, makes go test see them (a package-level read it does not).
+func (o *Options) fromEnvironment() {
+	o.Target = cmp.Or(o.Target, os.Getenv("APICONFORM_TARGET"))
+	o.Config = cmp.Or(o.Config, os.Getenv("APICONFORM_CONFIG"))
+}

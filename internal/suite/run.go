@@ -3,24 +3,28 @@ package suite
 import (
 	"cmp"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/internal/report"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -159,6 +163,8 @@ func spec(env *Env, c Case) {
 		if s.known != nil {
 			s.passedDespiteBaseline()
 		}
+		env.live.judged(record.Verdict{Outcome: record.Conformant})
+		s.flush()
 	})...)
 }
 
@@ -237,6 +243,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 		}
 	}
 	env.Deployment, env.check, env.Throttled, env.Observe, env.fresh = p.Deployment, p.Check, p.Throttled, p.Observe, p.Fresh
+	env.rows = cat.Rows
 	variants := p.Variants
 	if len(variants) == 0 {
 		variants = []Variant{{}}
@@ -376,15 +383,24 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 // public package conform calls it), with options as the standalone flags
 // would give them; unset ones take the flags' defaults. A suite that cannot
 // start registers one failing spec saying why, so the caller's own report
-// shows it, and sends nothing.
+// shows it, and sends nothing. With o.Reports set, the run's record, its
+// JUnit report and the HTML pages are written there, as a standalone run
+// writes them.
 func Embed(api string, o Options, setup Setup) bool {
 	o.fillDefaults()
 	redactor := runner.NewRedactor()
-	env, _, cases, err := prepare(api, &o, redactor, setup)
+	env, src, cases, err := prepare(api, &o, redactor, setup)
 	if err != nil {
 		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 		return ginkgo.Describe(api, ginkgo.Label(api), func() {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
+		})
+	}
+	if o.Reports != "" {
+		ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
+			if !r.SuiteConfig.DryRun {
+				finish(api, &o, env, src, cases, r)
+			}
 		})
 	}
 	return Register(env, cases)
@@ -398,7 +414,7 @@ const (
 // Standalone prepares one API's suite to run as a Go test (`ginkgo
 // ./suites/<api> -- --target=URL`, `go test`, or a compiled test binary):
 // it checks the options and configuration, registers the specs and the
-// JUnit report, and leaves RunSpecs to the caller, which runs them when it
+// reports, and leaves RunSpecs to the caller, which runs them when it
 // returns true; --version, --help-conformance and --list print and return
 // false. A run that cannot start exits with ExitConfig before any request.
 func Standalone(api string, o *Options, setup Setup) (run bool) {
@@ -414,15 +430,15 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		list(api, o, setup)
 		return false
 	}
+	o.fromEnvironment()
 	o.resolvePaths()
-	reportPath := filepath.Join(o.Reports, api+".xml")
 	redactor := runner.NewRedactor()
-	suiteConfig, _ := ginkgo.GinkgoConfiguration()
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
-	// An earlier run's report must never pass for this run's; a dry run
-	// writes none, and leaves it.
+	// An earlier run's reports must never pass for this run's; a dry run
+	// writes none, and leaves them.
 	if !suiteConfig.DryRun && first {
-		if err := replaceable(reportPath); err != nil {
+		if err := replaceable(o.Reports, api); err != nil {
 			fmt.Fprintf(os.Stderr, "%s conformance cannot start: --reports: %v\n", api, err)
 			os.Exit(ExitConfig)
 		}
@@ -433,59 +449,138 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
-		stop(api, reportPath, redactor, err)
+		stop(api, o.Reports, redactor, err)
+	}
+	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
+	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
+		// Colour codes only garble a log file or a CI page.
+		_ = flag.Set("ginkgo.no-color", "true")
 	}
 	if first {
-		banner(os.Stdout, api, env, src.Name, reportPath)
+		banner(os.Stdout, api, env, src.Name, o.Reports)
 		if o.Config == "" {
 			warnBuiltInConfig(os.Stderr, env.Client.Base())
 		}
 		if o.Insecure {
 			fmt.Fprintln(os.Stderr, "WARNING: --insecure: the target's TLS certificate is not verified")
 		}
+		if w := repeatedBasePath(env); w != "" {
+			fmt.Fprintln(os.Stderr, "WARNING: "+w)
+		}
 	}
 	if !suiteConfig.DryRun {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
-			stop(api, reportPath, redactor, fmt.Errorf("--target: %w", err))
+			stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
 		}
 	}
 	Register(env, cases)
-	ginkgo.ReportAfterSuite("JUnit report "+reportPath, func(r ginkgo.Report) {
-		if r.SuiteConfig.DryRun {
-			return
-		}
-		s := junit.FromReport(api, r, func(sr types.SpecReport) string { return classname(api, sr) })
-		s.Properties = map[string]string{
-			"target": env.Client.Base(), "config": src.Name, "reading": string(env.Reading),
-			"require-all": strconv.FormatBool(env.RequireAll), "insecure": strconv.FormatBool(o.Insecure),
-			"rate": strconv.FormatFloat(env.paced, 'g', -1, 64), "label-filter": r.SuiteConfig.LabelFilter,
-			"version": Version, "catalog": catalog.Hash(), "proxy": env.Client.ProxyFor(), "baseline": o.Baseline,
-		}
-		ran := r.SpecReports.CountWithState(types.SpecStatePassed | types.SpecStateFailureStates)
-		if ran == 0 {
-			s.Cases = append(s.Cases, junit.Case{Name: "[no spec ran]", Classname: api, State: types.SpecStateFailed,
-				Message: "no spec ran: every spec was filtered out or skipped, so nothing was verified"})
-		}
-		gomega.Expect(junit.Write(reportPath, redactor.Redact, s)).To(gomega.Succeed())
-		verdicts(os.Stdout, api, r)
-		fmt.Printf("JUnit report: %s\n", reportPath)
-		if ran == 0 {
-			ginkgo.Fail("no spec ran: every spec was filtered out or skipped, so nothing was verified (check --label-filter, --focus and the configuration)")
+	ginkgo.ReportAfterSuite("results "+record.Path(o.Reports, api), func(r ginkgo.Report) {
+		if !r.SuiteConfig.DryRun {
+			finish(api, o, env, src, cases, r)
 		}
 	})
 	return true
 }
 
-// replaceable removes an earlier report at path and proves the folder
-// takes a new one, before any request is sent.
-func replaceable(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("cannot remove the earlier report: %w", err)
+// finish writes the run's record, renders the JUnit report, the console's
+// row verdicts and the HTML pages from it, and fails the run when the
+// record says it fails (nothing verified, a cause shared by many specs,
+// something left on the target) though every spec passed or skipped.
+func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report) {
+	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Target: env.Client.Base(), Config: src.Name,
+		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.paced, 'g', -1, 64), Proxy: env.Client.ProxyFor(),
+		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
+		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}
+	if cat, err := catalog.Load(api); err == nil {
+		run.Page = cat.Page
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	results(run, r, cases)
+	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
+	gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
+	if cat, err := catalog.Load(api); err == nil {
+		verdicts(os.Stdout, run, cat)
+	}
+	fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
+	if run.Failed() && r.SuiteSucceeded {
+		ginkgo.Fail(failedReason(run))
+	}
+}
+
+// publish writes the record, reads it back, and renders every other
+// output from what was read: the JUnit report, index.html and
+// summary.json. Reading the fresh file back also keeps go test from
+// serving a conformance run from its cache (a file the test read that
+// changed moments ago makes the result uncacheable), however the target
+// was given.
+func publish(dir string, redactor *runner.Redactor, run *record.Run) error {
+	path := record.Path(dir, run.API)
+	if err := record.Write(path, redactor.Redact, run); err != nil {
 		return err
 	}
-	probe, err := os.CreateTemp(filepath.Dir(path), ".apiconform-*")
+	written, err := record.Read(path)
+	if err != nil {
+		return err
+	}
+	if err := junit.Write(filepath.Join(dir, run.API+".xml"), redactor.Redact, junit.FromRecord(written)); err != nil {
+		return err
+	}
+	return report.Write(dir)
+}
+
+// failedReason says why a run whose specs all passed or skipped fails.
+func failedReason(run *record.Run) string {
+	switch {
+	case run.Stopped != "":
+		return run.Stopped
+	case len(run.Findings) > 0:
+		return run.Findings[0].Message
+	}
+	for _, s := range run.Specs {
+		if len(s.Leftovers) > 0 {
+			return fmt.Sprintf("%s left %s on the target", s.ID, s.Leftovers[0].Resource)
+		}
+	}
+	return "no spec ran to a verdict: every spec was filtered out or not checked, so nothing was verified (check --label-filter, --focus and the configuration)"
+}
+
+// targetPath is the path of the --target URL.
+func targetPath(env *Env) string {
+	u, err := url.Parse(env.Client.Base())
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// repeatedBasePath warns when the --target URL already ends with
+// base_path, which every request path repeats.
+func repeatedBasePath(env *Env) string {
+	bp := strings.TrimSuffix(env.Deployment.BasePath, "/")
+	tp := strings.TrimSuffix(targetPath(env), "/")
+	if bp == "" || !strings.HasSuffix(tp, bp) {
+		return ""
+	}
+	return fmt.Sprintf("the --target URL's path %q already ends with base_path %q: requests go to %s%s/…; give --target without it, or set base_path: \"\" in the configuration", tp, bp, tp, bp)
+}
+
+// terminal tells whether f is a terminal.
+func terminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// replaceable removes an earlier run's record and JUnit report of the API
+// and proves the folder takes new ones, before any request is sent.
+func replaceable(dir, api string) error {
+	for _, path := range []string{record.Path(dir, api), filepath.Join(dir, api+".xml")} {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot remove the earlier report: %w", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	probe, err := os.CreateTemp(dir, ".apiconform-*")
 	if err != nil {
 		return fmt.Errorf("the report folder cannot be written: %w", err)
 	}
@@ -510,7 +605,8 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
 	}
-	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate}
+	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}}
+	env.console.Store(consoleExchanges)
 	cases, err := setup(env, src)
 	if err != nil {
 		return nil, src, nil, err
@@ -518,45 +614,26 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	return env, src, cases, nil
 }
 
-// stop ends a run that cannot start, leaving a report that says why, so a
-// CI job never finds the file silently missing.
-func stop(api, reportPath string, redactor *runner.Redactor, err error) {
+// stop ends a run that cannot start, leaving a record and a report that
+// say why, so a CI job never finds them silently missing.
+func stop(api, dir string, redactor *runner.Redactor, err error) {
 	msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 	fmt.Fprintln(os.Stderr, msg)
-	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
-		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
-	}}, Properties: map[string]string{"version": Version, "catalog": catalog.Hash()}}
-	if werr := junit.Write(reportPath, redactor.Redact, s); werr != nil {
-		fmt.Fprintln(os.Stderr, werr)
-	}
+	refuse(api, dir, redactor, msg)
 	os.Exit(ExitConfig)
 }
 
-// refuseFlags replaces the API's report with one saying the command line
+// refuseFlags replaces the API's reports with ones saying the command line
 // could not be parsed; the flag package has printed why and exits 2.
 func refuseFlags(api, reports, why string) {
-	msg := api + " conformance cannot start: the command line could not be parsed (" + why + "); no request was sent"
-	s := junit.Suite{Name: api, Started: time.Now(), Cases: []junit.Case{{
-		Name: "[configuration]", Classname: api, State: types.SpecStateAborted, Message: msg, Detail: msg,
-	}}, Properties: map[string]string{"version": Version, "catalog": catalog.Hash()}}
-	if err := junit.Write(filepath.Join(reports, api+".xml"), func(s string) string { return s }, s); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
+	refuse(api, reports, runner.NewRedactor(), api+" conformance cannot start: the command line could not be parsed ("+why+"); no request was sent")
 }
 
-// classname is api.<row id>: from the spec's id entry, or, for a spec that
-// never ran (filtered out), from its row label, the one holding a dot.
-func classname(api string, sr types.SpecReport) string {
-	for _, e := range sr.ReportEntries {
-		if e.Name == "id" {
-			row, _, _ := strings.Cut(e.StringRepresentation(), "/")
-			return api + "." + row
-		}
+// refuse writes the reports of a run that could not start.
+func refuse(api, dir string, redactor *runner.Redactor, msg string) {
+	now := time.Now()
+	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now, Stopped: msg, Specs: []record.Spec{}}
+	if err := publish(dir, redactor, run); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
-	for _, l := range sr.Labels() {
-		if strings.Contains(l, ".") {
-			return api + "." + l
-		}
-	}
-	return api
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -37,6 +38,14 @@ type Spec struct {
 	name    string
 	id      string
 	known   *Known // the spec's entry in the baseline, if any
+	// mu guards what the spec's body and its cleanup (which an interrupt
+	// starts at once) both touch: its verdict and the exchanges not yet
+	// in its report.
+	mu      sync.Mutex
+	verdict *record.Verdict
+	pending []record.Exchange // exchanges not yet in the report
+	seen    []record.Exchange // every exchange of the spec
+	loud    bool // the spec's exchanges are shown on the console
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
 	Throttle bool
@@ -63,7 +72,7 @@ func (s *Spec) Request(name string, vars ...string) Sent {
 	ginkgo.GinkgoHelper()
 	step, key, err := s.Deployment.Step(s.Row.ID, name)
 	if err != nil {
-		s.Fail(fmt.Sprintf("suite defect: %v", err))
+		s.Defect(err.Error())
 	}
 	return s.Build(step, key, vars...)
 }
@@ -95,7 +104,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		ginkgo.GinkgoHelper()
 		out, err := target.Fill(t, vars)
 		if err != nil {
-			s.Fail(fmt.Sprintf("configuration %s.%s: %v", key, where, err))
+			s.misconfigured(key+"."+where, err)
 		}
 		return out
 	}
@@ -105,7 +114,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	}
 	path, err := target.Fill(step.Path, pathVars)
 	if err != nil {
-		s.Fail(fmt.Sprintf("configuration %s.path: %v", key, err))
+		s.misconfigured(key+".path", err)
 	}
 	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»"}
 	for k, v := range step.Query {
@@ -119,6 +128,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		secret := s.Deployment.Credentials[role]
 		s.Need("credentials."+role, secret.Set())
 		req.Header.Set(s.Deployment.Auth.Header, strings.ReplaceAll(s.Deployment.Auth.Value, "{secret}", secret.Value))
+		req.Role = role
 	}
 	sent := Sent{Step: step, Key: key, Vars: vars, Request: req}
 	if b := step.Body; b != nil {
@@ -146,7 +156,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 		}
 		out, err := target.Fill(b.JSON, escaped)
 		if err != nil {
-			s.Fail(fmt.Sprintf("configuration %s.body.json: %v", key, err))
+			s.misconfigured(key+".body.json", err)
 		}
 		content = []byte(out)
 		if contentType == "" {
@@ -155,7 +165,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 	case b.Text != "":
 		out, err := target.Fill(b.Text, vars)
 		if err != nil {
-			s.Fail(fmt.Sprintf("configuration %s.body.text: %v", key, err))
+			s.misconfigured(key+".body.text", err)
 		}
 		content = []byte(out)
 	case b.File != "":
@@ -164,7 +174,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 			content, err = s.Deployment.ReadFile(name)
 		}
 		if err != nil {
-			s.Fail(fmt.Sprintf("configuration %s.body.file: %v", key, err))
+			s.misconfigured(key+".body.file", err)
 		}
 	}
 	if m := b.Multipart; m != nil {
@@ -181,7 +191,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 			h.Set("Content-Type", partType)
 		}
 		if _, err := w.CreatePart(h); err != nil {
-			s.Fail(fmt.Sprintf("configuration %s.body.multipart: %v", key, err))
+			s.misconfigured(key+".body.multipart", err)
 		}
 		head := slices.Clone(buf.Bytes())
 		buf.Reset()
@@ -195,6 +205,13 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+}
+
+// misconfigured ends the spec as not checked: a configured template could
+// not be filled.
+func (s *Spec) misconfigured(key string, err error) {
+	ginkgo.GinkgoHelper()
+	s.NotChecked(record.Verdict{Reason: record.Configuration, Key: key, Message: fmt.Sprintf("configuration %s: %v", key, err)})
 }
 
 // Stream turns a built request's body into a streamed one of size bytes:
@@ -250,7 +267,7 @@ func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 		s.judge(out[i])
 	}
 	if len(bad) > 0 {
-		s.Fail(strings.Join(bad, "\n"))
+		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: sents[0].Key, Message: strings.Join(bad, "; ")})
 	}
 	return out
 }
@@ -278,13 +295,12 @@ func InParallel(n int, do func(i int)) {
 // judge applies the rules that hold for every answer the spec gets.
 func (s *Spec) judge(ex *runner.Exchange) {
 	ginkgo.GinkgoHelper()
+	s.unanswered(ex)
 	if s.Observe != nil {
-		if p := s.Observe(ex); len(p) > 0 {
-			s.Fail(failure("an answer seen during this spec breaks a rule that holds for every answer", p))
-		}
+		s.broken("an answer seen during this spec breaks a rule that holds for every answer", s.Observe(ex))
 	}
 	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
-		s.Fail(fmt.Sprintf("the target kept throttling after %d tries (retry.attempts): no verdict on this row; lower --rate", s.Deployment.Retry.Attempts+1))
+		s.throttled(ex)
 	}
 }
 
@@ -344,6 +360,7 @@ func retryAfter(ex *runner.Exchange, most time.Duration) time.Duration {
 // expectations.
 func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
 	ginkgo.GinkgoHelper()
+	s.unanswered(ex)
 	s.Verify(s.check(s, ex, sent))
 }
 
@@ -387,7 +404,8 @@ func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	}
 	last := results[started-1]
 	s.Attach(fmt.Sprintf("request %d of the burst", started), last)
-	s.Fail(fmt.Sprintf("no request was refused after %d requests (%s)", started, maxKey))
+	s.NotChecked(record.Verdict{Reason: record.Precondition, Key: maxKey,
+		Message: fmt.Sprintf("the target refused none of %d requests: its limit, if it has one, is higher; raise %s", started, maxKey)})
 	return last
 }
 

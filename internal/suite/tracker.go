@@ -11,6 +11,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -74,6 +75,7 @@ func (t *tracker) forget(kind, id string) {
 // the last InFlight still there, and starts when the one before it has
 // ended, so nothing is removed before what was created after it.
 func (t *tracker) drain(s *Spec) {
+	s.flush()
 	t.mu.Lock()
 	t.closed = true
 	todo := t.created
@@ -88,7 +90,9 @@ func (t *tracker) drain(s *Spec) {
 		}
 	}
 	if len(failed) > 0 {
-		s.Fail("cleanup: not removed, remove by hand:\n  - " + strings.Join(failed, "\n  - "))
+		// Not a verdict on the row: what is left fails the run, and the
+		// record names it under the spec that created it.
+		ginkgo.Fail(s.Client.Redactor().Clean("cleanup: left on the target, remove by hand:\n  - " + strings.Join(failed, "\n  - ")))
 	}
 }
 
@@ -154,12 +158,10 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 // removal's exchange is attached to the report already).
 func (s *Spec) leftover(r resource, why string) string {
 	line := fmt.Sprintf("%s: %s", r, why)
-	ginkgo.AddReportEntry(LeftoverEntry, s.Client.Redactor().Clean(fmt.Sprintf("%s (row %s): %s", r, s.Row.ID, why)), ginkgo.ReportEntryVisibilityAlways)
+	clean := s.Client.Redactor().Clean
+	ginkgo.AddReportEntry(LeftoverEntry, record.Leftover{Resource: clean(r.String()), Why: clean(why)}, ginkgo.ReportEntryVisibilityAlways)
 	return line
 }
-
-// LeftoverEntry names the report entry of a resource left on the target.
-const LeftoverEntry = "left on the target"
 
 func errText(err error) string {
 	if err == nil {

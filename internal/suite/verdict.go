@@ -1,0 +1,292 @@
+package suite
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Report entries a spec leaves for the record (results.go reads them).
+const (
+	verdictEntry  = "verdict"
+	LeftoverEntry = "left on the target"
+	staleEntry    = "stale baseline"
+)
+
+// consoleExchanges is how many failing specs of a process show their
+// exchanges on the console, and specExchanges how many of each, the last
+// (all with -v): a run where everything fails stays readable, and every
+// exchange is in the reports.
+const (
+	consoleExchanges = 3
+	specExchanges    = 2
+)
+
+// Attach keeps an exchange for the spec's record; it reaches the report
+// when the spec's outcome is known (on the console only for a failure).
+func (s *Spec) Attach(name string, ex *runner.Exchange) {
+	e := record.Exchange{Name: name, Role: ex.Request.Role, Method: ex.Method, URL: s.Client.Redactor().Clean(ex.URL),
+		Status: ex.Status, ElapsedMS: float64(ex.Elapsed) / float64(time.Millisecond), Transcript: ex.Transcript(), Curl: ex.Curl()}
+	if ex.Err != nil {
+		e.Error = s.Client.Redactor().Clean(ex.Err.Error())
+	}
+	s.mu.Lock()
+	s.pending = append(s.pending, e)
+	s.seen = append(s.seen, e)
+	loud := s.loud
+	s.mu.Unlock()
+	s.live.exchange(e)
+	if loud {
+		s.flush() // after the verdict (a cleanup's removals): shown like the rest
+	}
+}
+
+// flush adds the kept exchanges to the spec's report: shown on the console
+// when the spec's failure is shown, else only recorded.
+func (s *Spec) flush() {
+	s.mu.Lock()
+	pending, loud := s.pending, s.loud
+	s.pending = nil
+	s.mu.Unlock()
+	for i, e := range pending {
+		visibility := ginkgo.ReportEntryVisibilityNever
+		if loud && (s.Verbose || i >= len(pending)-specExchanges) {
+			visibility = ginkgo.ReportEntryVisibilityFailureOrVerbose
+		}
+		ginkgo.AddReportEntry(e.Name, e, visibility)
+	}
+}
+
+// conclude records the spec's verdict, the first one only (a cleanup that
+// fails afterwards is not a verdict on the row), and shows its exchanges
+// if show and the console has room for them.
+func (s *Spec) conclude(v record.Verdict, show bool) bool {
+	s.mu.Lock()
+	first := s.verdict == nil
+	if first {
+		s.verdict = &v
+		s.loud = show && (s.Verbose || s.console.Add(-1) >= 0)
+	}
+	s.mu.Unlock()
+	if first {
+		s.flush()
+		ginkgo.AddReportEntry(verdictEntry, v, ginkgo.ReportEntryVisibilityNever)
+	}
+	return first
+}
+
+// Verify ends the spec as not conformant when problems is not empty,
+// naming each broken part.
+func (s *Spec) Verify(problems []check.Problem) {
+	ginkgo.GinkgoHelper()
+	s.broken("the answer does not conform", problems)
+}
+
+// broken ends the spec as not conformant, or as a known failure of the
+// baseline, when problems is not empty.
+func (s *Spec) broken(headline string, problems []check.Problem) {
+	ginkgo.GinkgoHelper()
+	if len(problems) == 0 {
+		return
+	}
+	v := record.Verdict{Outcome: record.NotConformant, Message: headline}
+	for _, p := range problems {
+		v.Problems = append(v.Problems, record.Problem{Part: p.Part, Text: s.Client.Redactor().Clean(p.Text)})
+	}
+	v.Detail = s.failureText(v)
+	if s.known != nil {
+		v.Outcome, v.Baseline = record.KnownFailure, s.known.Reason
+		s.conclude(v, true)
+		ginkgo.Skip(fmt.Sprintf("%sknown failure (%s): %s", baselinedPrefix, s.known.Reason, v.Detail))
+	}
+	if cause, ok := s.live.shared(s, v); ok {
+		// Most likely not the row's fault: said once at the end, where
+		// the record names the cause; the run fails there.
+		s.conclude(v, false)
+		ginkgo.Skip("likely not the row's fault: " + cause)
+	}
+	s.conclude(v, true)
+	ginkgo.Fail(v.Detail)
+}
+
+// Prepared ends the spec as not checked when a request that only prepares
+// the condition (creating what it needs) did not answer one of codes: the
+// condition was never provoked. Where a row judges that answer itself (the
+// create's success code), the message points to it.
+func (s *Spec) Prepared(step string, ex *runner.Exchange, codes ...int) {
+	ginkgo.GinkgoHelper()
+	s.unanswered(ex)
+	if slices.Contains(codes, ex.Status) {
+		return
+	}
+	v := record.Verdict{Outcome: record.NotChecked, Reason: record.Precondition, Step: step,
+		Message: fmt.Sprintf("%s answered %d, want %s: the condition was not provoked", step, ex.Status, codeList(codes))}
+	if row, ok := s.successRow(ex.Method); ok && row.ID != s.Row.ID && ex.Status >= 200 && ex.Status < 300 {
+		v.SeeRow = row.Title()
+		v.Message += "; " + row.Title() + " judges that answer"
+	}
+	s.NotChecked(v)
+}
+
+func codeList(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprint(c)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// Need ends the spec as not checked when a configuration key it depends on
+// is not set: a skip, or, under --require-all, a failure of the run.
+func (s *Spec) Need(key string, set bool) {
+	ginkgo.GinkgoHelper()
+	if set {
+		return
+	}
+	s.NotChecked(record.Verdict{Outcome: record.NotChecked, Reason: record.Configuration, Key: key,
+		Message: fmt.Sprintf("configuration key %s is not set: this condition cannot be provoked without it", key)})
+}
+
+// Defect ends the spec as a bug of the suite's own.
+func (s *Spec) Defect(msg string) {
+	ginkgo.GinkgoHelper()
+	s.NotChecked(record.Verdict{Outcome: record.NotChecked, Reason: record.SuiteDefect, Message: "suite defect: " + msg})
+}
+
+// NotChecked ends the spec without a verdict on its row, for the reason v
+// gives: a skip when the reason does not fail the run, else a failure.
+func (s *Spec) NotChecked(v record.Verdict) {
+	ginkgo.GinkgoHelper()
+	v.Outcome = record.NotChecked
+	v.Message = s.Client.Redactor().Clean(v.Message)
+	if v.Reason == record.Configuration && s.RequireAll {
+		v.Message += " (--require-all makes that fail the run)"
+	}
+	v.Detail = s.failureText(v)
+	spec := record.Spec{Verdict: v}
+	if !spec.FailsRun(&record.Run{RequireAll: s.RequireAll}) {
+		s.conclude(v, false)
+		ginkgo.Skip("not checked: " + v.Message)
+	}
+	if cause, ok := s.live.shared(s, v); ok && v.Reason == record.Precondition {
+		s.conclude(v, false)
+		ginkgo.Skip("not checked, likely for a cause many specs share: " + cause)
+	}
+	s.conclude(v, true)
+	ginkgo.Fail(v.Detail)
+}
+
+// unanswered ends the spec as not checked when ex got no answer at all: the
+// target was unreachable, or the run's time was up. Bytes that are not
+// HTTP are an answer, judged like any other.
+func (s *Spec) unanswered(ex *runner.Exchange) {
+	ginkgo.GinkgoHelper()
+	if ex.Status != 0 || ex.Err == nil || strings.Contains(ex.Err.Error(), "malformed HTTP") {
+		return
+	}
+	v := record.Verdict{Reason: record.Unreachable, Message: "no answer: " + ex.Err.Error()}
+	switch {
+	case errors.Is(ex.Err, runner.ErrRunDeadline):
+		v.Reason, v.Message = record.Interrupted, "the run's time (--run-timeout) was spent: "+ex.Err.Error()
+	case errors.Is(ex.Err, runner.ErrTimeout):
+		v.Message += " (raise --timeout if the target is slow)"
+	}
+	s.NotChecked(v)
+}
+
+// throttled ends the spec as not checked when the target still throttled
+// after retry.attempts, saying which setting would help.
+func (s *Spec) throttled(ex *runner.Exchange) {
+	ginkgo.GinkgoHelper()
+	r := s.Deployment.Retry
+	msg := fmt.Sprintf("the target kept throttling after %d tries: no verdict on this row", r.Attempts+1)
+	if asked := retryAfter(ex, time.Duration(1<<62)); asked > r.MaxWait {
+		msg += fmt.Sprintf("; its Retry-After asked for %s, longer than retry.max_wait (%s): raise retry.max_wait", asked, r.MaxWait)
+	} else if s.paced > 0 {
+		msg += fmt.Sprintf("; lower --rate (%g a second) or raise retry.attempts", s.paced)
+	} else {
+		msg += "; raise retry.attempts, or pace the run with --rate"
+	}
+	s.NotChecked(record.Verdict{Reason: record.Precondition, Step: "retry", Message: msg})
+}
+
+// failureText is the failure as the console and the JUnit report show it:
+// the requirement the spec checks, then the verdict.
+func (s *Spec) failureText(v record.Verdict) string {
+	head := v.Message
+	if v.Outcome == record.NotChecked {
+		head = fmt.Sprintf("[not checked: %s] %s", v.Reason, v.Message)
+	}
+	var b strings.Builder
+	b.WriteString(s.Requirement() + "\n" + head)
+	for _, p := range v.Problems {
+		fmt.Fprintf(&b, "\n  - %s", p)
+	}
+	return s.Client.Redactor().Clean(b.String())
+}
+
+// Requirement is the row the spec checks: its title, where the page states
+// it, and what it says.
+func (s *Spec) Requirement() string {
+	return fmt.Sprintf("[requirement] %s (%s, line %d): %s", s.Row.Title(), s.Row.Page, s.Row.Line, s.Row.EN)
+}
+
+// successRow is the catalog's success row of a method (POST 201), which
+// judges the code a create answers.
+func (s *Spec) successRow(method string) (catalog.Row, bool) {
+	for _, r := range s.rows {
+		if r.Method != "" && strings.EqualFold(r.Method, cmp.Or(method, "GET")) {
+			return r, true
+		}
+	}
+	return catalog.Row{}, false
+}
+
+// live is what this process has seen of the run so far, to tell early
+// that a failure has a cause many specs share (record.Tally).
+type live struct {
+	mu    sync.Mutex
+	tally record.Tally
+}
+
+func (l *live) exchange(e record.Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.tally.Exchange(e)
+}
+
+func (l *live) judged(v record.Verdict) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.tally.Judge(record.Spec{Verdict: v})
+}
+
+// shared counts the spec's verdict and names the shared cause that
+// explains it, if the run so far shows one.
+func (l *live) shared(s *Spec, v record.Verdict) (string, bool) {
+	s.mu.Lock()
+	spec := record.Spec{Verdict: v, Exchanges: slices.Clone(s.seen)}
+	s.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if v.Outcome != record.NotChecked {
+		l.tally.Judge(spec)
+	}
+	for _, c := range l.tally.Causes(record.Layout{API: s.API, Target: s.Client.Base(), BasePath: s.Deployment.BasePath}) {
+		if c.Matches(spec) {
+			return c.Message, true
+		}
+	}
+	return "", false
+}
