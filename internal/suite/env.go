@@ -58,4 +58,3 @@ func (e *Env) pace(configured float64) {
 	cfg, _ := ginkgo.GinkgoConfiguration()
 	e.Client.Pace(r / float64(max(1, cfg.ParallelTotal)))
 }
-
