@@ -25,6 +25,8 @@ test: tools lint
 
 lint:
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { \
+	  echo "go mod tidy would change go.mod or go.sum:"; $(GO) mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 
