@@ -45,6 +45,7 @@ type Options struct {
 	List                 bool
 	Version              bool
 	Help                 bool
+	PrintDefaults        bool          // print the API's embedded defaults: every configuration key
 	own                  *flag.FlagSet // the flags above alone, for --help-conformance
 }
 
@@ -108,6 +109,7 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own.BoolVar(&o.List, "list", false, "list every spec (id, row, labels, configuration keys) and, with --config, which would skip and why; sends nothing")
 	own.BoolVar(&o.Version, "version", false, "print the suite's version and the hash of its catalog")
 	own.BoolVar(&o.Help, "help-conformance", false, "print the suite's own flags, without Ginkgo's and Go's")
+	own.BoolVar(&o.PrintDefaults, "print-defaults", false, "print the API's defaults, every configuration key with the real API's values, as YAML (a configuration is read over them)")
 	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	o.own = own
 	return o
