@@ -25,6 +25,8 @@ test: tools lint
 
 lint:
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { \
+	  echo "go mod tidy would change go.mod or go.sum:"; $(GO) mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 
@@ -52,7 +54,7 @@ bench-remote: build
 	$(GO) run ./cmd/benchremote --bin bin --ginkgo bin/ginkgo --reps $(BENCH_REPS) --out docs/benchmarks.md
 
 clean:
-	rm -rf bin reports/*.xml reports/index.html reports/summary.json
+	rm -rf bin reports/*.xml reports/*.json reports/index.html reports/*/
 
 # The mutation table of both suites (also run, silently, by make test).
 mutation:

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -23,27 +24,18 @@ import (
 )
 
 func main() {
-	fs := flag.NewFlagSet("refserver", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: refserver %s [--addr HOST:PORT] [--profile %s] [flags]\n", refserver.Names(), refserver.Profiles)
-		fs.PrintDefaults()
+	api, addr, opts, code := parseArgs(os.Args[1:], os.Stdout, os.Stderr)
+	if api == "" {
+		os.Exit(code)
 	}
-	if len(os.Args) < 2 {
-		fs.Usage()
-		os.Exit(2)
-	}
-	api := os.Args[1]
-	opts := refserver.RegisterFlags(fs)
-	_ = fs.Parse(os.Args[2:])
 	handler, err := refserver.New(api, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "listen %s: %v\n", *addr, err)
+		fmt.Fprintf(os.Stderr, "listen %s: %v\n", addr, err)
 		os.Exit(1)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
@@ -64,4 +56,66 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// parseArgs reads the command line: the API's name and the flags, which may
+// come before or after it. With --help (or -h) it writes the usage to stdout
+// and returns no API and exit code 0; on a mistake it writes the error and
+// the usage to stderr and returns no API and exit code 2.
+func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts *refserver.Options, code int) {
+	fs := flag.NewFlagSet("refserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	addrFlag := fs.String("addr", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
+	opts = refserver.RegisterFlags(fs)
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", refserver.Names(), refserver.Profiles)
+		fmt.Fprintln(w, "Starts a built-in reference server and prints its base URL; stops on SIGINT or SIGTERM.")
+		fmt.Fprintln(w, "Flags (before or after the API's name):")
+		fs.VisitAll(func(f *flag.Flag) {
+			name, text := flag.UnquoteUsage(f)
+			if name != "" {
+				name = " " + name
+			}
+			fmt.Fprintf(w, "  --%s%s\n    \t%s", f.Name, name, text)
+			if f.DefValue != "" && f.DefValue != "false" {
+				fmt.Fprintf(w, " (default %q)", f.DefValue)
+			}
+			fmt.Fprintln(w)
+		})
+	}
+	fail := func(format string, a ...any) (string, string, *refserver.Options, int) {
+		if format != "" {
+			fmt.Fprintf(stderr, format+"\n", a...)
+		}
+		usage(stderr)
+		return "", "", nil, 2
+	}
+	parse := func(args []string) (bool, error) {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return true, nil
+		}
+		return false, err
+	}
+	// Flags before the name, then the name, then flags after it.
+	if help, err := parse(args); help {
+		return "", "", nil, 0
+	} else if err != nil {
+		return fail("")
+	}
+	if fs.NArg() == 0 {
+		return fail("refserver: name the API, one of %s", refserver.Names())
+	}
+	api = fs.Arg(0)
+	if help, err := parse(fs.Args()[1:]); help {
+		return "", "", nil, 0
+	} else if err != nil {
+		return fail("")
+	}
+	if fs.NArg() > 0 {
+		return fail("refserver: one API at a time; %q is not a flag", fs.Arg(0))
+	}
+	return api, *addrFlag, opts, 0
 }

@@ -45,6 +45,7 @@ type Options struct {
 	List                 bool
 	Version              bool
 	Help                 bool
+	PrintDefaults        bool          // print the API's embedded defaults: every configuration key
 	own                  *flag.FlagSet // the flags above alone, for --help-conformance
 }
 
@@ -56,13 +57,37 @@ type Options struct {
 func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	o := &Options{}
 	usage := fs.Usage
+	// The flag package has printed what is wrong; --help gets every flag
+	// (Ginkgo's and Go's too, some 230 lines), a mistake a pointer to the
+	// suite's own and, for a Ginkgo or Go test flag given after -- without
+	// its prefix, how to spell it.
 	fs.Usage = func() {
-		if usage != nil {
-			usage()
+		args := os.Args[1:]
+		if askedForHelp(args) {
+			if usage != nil {
+				usage()
+			} else {
+				fs.PrintDefaults()
+			}
+			return
 		}
-		if !askedForHelp(os.Args[1:]) {
-			refuseFlags(api, reportsFlag(os.Args[1:], o.Reports), badFlag(fs, os.Args[1:]))
+		out := fs.Output()
+		for _, a := range args {
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if !strings.HasPrefix(a, "-") || name == "" || fs.Lookup(name) != nil {
+				continue
+			}
+			dashes := a[:len(a)-len(strings.TrimLeft(a, "-"))]
+			switch {
+			case fs.Lookup("ginkgo."+name) != nil:
+				fmt.Fprintf(out, "%s%s is a Ginkgo flag: spell it --ginkgo.%s here (the ginkgo CLI takes it before --)\n", dashes, name, name)
+			case fs.Lookup("test."+name) != nil:
+				fmt.Fprintf(out, "%s%s is a go test flag: spell it --test.%s here (go test takes it before -args)\n", dashes, name, name)
+			}
+			break
 		}
+		fmt.Fprintln(out, "--help-conformance lists the suite's own flags (--help lists every flag)")
+		refuseFlags(api, reportsFlag(args, o.Reports), badFlag(fs, args))
 	}
 	own := flag.NewFlagSet("apiconform", flag.ContinueOnError)
 	own.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
@@ -84,6 +109,7 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own.BoolVar(&o.List, "list", false, "list every spec (id, row, labels, configuration keys) and, with --config, which would skip and why; sends nothing")
 	own.BoolVar(&o.Version, "version", false, "print the suite's version and the hash of its catalog")
 	own.BoolVar(&o.Help, "help-conformance", false, "print the suite's own flags, without Ginkgo's and Go's")
+	own.BoolVar(&o.PrintDefaults, "print-defaults", false, "print the API's defaults, every configuration key with the real API's values, as YAML (a configuration is read over them)")
 	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	o.own = own
 	return o

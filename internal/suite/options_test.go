@@ -1,8 +1,14 @@
 package suite
 
 import (
+	"bytes"
+	"errors"
 	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -17,5 +23,61 @@ func TestUnsetOptionsTakeTheFlagsDefaults(t *testing.T) {
 	flags.resolvePaths()
 	if !reflect.DeepEqual(*flags, embedded) {
 		t.Errorf("embedded options %+v differ from the flags' defaults %+v", embedded, *flags)
+	}
+}
+
+// A bad or misplaced flag gets the flag package's error and a pointer to
+// --help-conformance, not every flag of Ginkgo and Go; a Ginkgo flag given
+// without its prefix is spelt out. The refused command line still leaves a
+// report saying so. --help keeps the whole listing and writes no report.
+func TestBadFlagPointsToTheSuitesFlags(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		args   []string
+		want   []string
+		help   bool
+		report bool
+	}{
+		{"ginkgo flag without its prefix", []string{"--label-filter=!writes"},
+			[]string{"--label-filter is a Ginkgo flag", "spell it --ginkgo.label-filter", "--help-conformance lists"}, false, true},
+		{"go test flag without its prefix", []string{"-v"},
+			[]string{"-v is a go test flag", "spell it --test.v", "--help-conformance lists"}, false, true},
+		{"misspelt flag", []string{"--targt=http://127.0.0.1:1/"},
+			[]string{"-targt", "--help-conformance lists"}, false, true},
+		{"bad value", []string{"--timeout=soon"},
+			[]string{"--help-conformance lists"}, false, true},
+		{"help", []string{"-h"}, []string{"every flag of the test binary"}, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			reports := t.TempDir()
+			var out bytes.Buffer
+			fs := flag.NewFlagSet("x.test", flag.ContinueOnError)
+			fs.SetOutput(&out)
+			fs.Usage = func() { fmt.Fprintln(&out, "every flag of the test binary") }
+			fs.String("ginkgo.label-filter", "", "")
+			fs.Bool("test.v", false, "")
+			RegisterFlags(fs, "telephony")
+			args := append([]string{"--reports=" + reports}, c.args...)
+			saved := os.Args
+			os.Args = append([]string{"x.test"}, args...)
+			defer func() { os.Args = saved }()
+
+			err := fs.Parse(args)
+			if c.help != errors.Is(err, flag.ErrHelp) || err == nil {
+				t.Fatalf("parse: %v", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("the output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if lines := strings.Count(out.String(), "\n"); !c.help && (lines > 3 || strings.Contains(out.String(), "every flag of the test binary")) {
+				t.Errorf("a mistake got %d lines, or the whole listing:\n%s", lines, out.String())
+			}
+			report, err := os.ReadFile(filepath.Join(reports, "telephony.xml"))
+			if c.report != (err == nil) || c.report && !strings.Contains(string(report), "could not be parsed") {
+				t.Errorf("report written: %v, want %v: %s", err == nil, c.report, report)
+			}
+		})
 	}
 }

@@ -182,12 +182,12 @@ func (d *Deployment) unused(documented map[string]bool, lists []Step) []error {
 	var errs []error
 	for name := range d.Vars {
 		if key := "vars." + name; !documented[key] && !used[key] {
-			errs = append(errs, fmt.Errorf("%s: no request uses it (a misspelling? the defaults file lists the vars the probes use)", key))
+			errs = append(errs, fmt.Errorf("%s: no request uses it (a misspelling? the defaults list the vars the probes use: --print-defaults shows them)", key))
 		}
 	}
 	for role := range d.Credentials {
 		if key := "credentials." + role; !documented[key] && !used[key] {
-			errs = append(errs, fmt.Errorf("%s: no request is sent as %s (a misspelling? the defaults file lists the roles the probes use)", key, role))
+			errs = append(errs, fmt.Errorf("%s: no request is sent as %s (a misspelling? the defaults list the roles the probes use: --print-defaults shows them)", key, role))
 		}
 	}
 	return errs

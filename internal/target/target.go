@@ -77,7 +77,7 @@ func decode(src Source, v any) error {
 	if raw == nil {
 		var err error
 		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
-			return fmt.Errorf("config %s: %w (start from a copy of fixtures/<api>.yaml)", src.Name, err)
+			return fmt.Errorf("config %s: %w (start from a copy of fixtures/<api>.yaml; --print-defaults shows every key)", src.Name, err)
 		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
@@ -102,7 +102,7 @@ func nameKeys(raw []byte, err error) string {
 	_ = yaml.Unmarshal(raw, &root)
 	msg := goType.ReplaceAllString(err.Error(), "")
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
-	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults file internal/target/<api>.yaml lists every key)")
+	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults list every key: --print-defaults shows them)")
 	msg = strings.ReplaceAll(msg, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
 	return errorLine.ReplaceAllStringFunc(msg, func(m string) string {
 		line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
@@ -172,4 +172,17 @@ func checkPath(key, p string) error {
 		return fmt.Errorf("%s: %q must be a path starting with a single /, relative to the target", key, p)
 	}
 	return nil
+}
+
+// Defaults is the named API's defaults file as it is built in
+// (internal/target/<api>.yaml): every key a configuration may set, with the
+// real API's values and what each is for. --print-defaults prints it.
+func Defaults(api string) ([]byte, error) {
+	switch api {
+	case "telephony":
+		return telephonyDefaults, nil
+	case "content":
+		return contentDefaults, nil
+	}
+	return nil, fmt.Errorf("no defaults for API %q; want telephony or content", api)
 }

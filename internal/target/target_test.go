@@ -20,6 +20,8 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 		content          bool
 	}{
 		{"unknown key", "credentials:\n  valid: x2345678\nvars: {client: '1'}\nlimits: {max_create: 3}\n", "max_create", false},
+		{"unknown key says where every key is", "credentials:\n  valid: x2345678\nlimits: {max_create: 3}\n", "--print-defaults shows them", false},
+		{"misspelt var says where the vars are", "credentials: {valid: x2345678}\nvars: {clent: '1'}\n", "--print-defaults shows them", false},
 		{"duplicate key", "credentials:\n  valid: x2345678\n  valid: y2345678\n", "valid", false},
 		{"wrong type", "credentials: {valid: x2345678}\nlimits: {max_created: many}\n", "limits.max_created (line 2)", false},
 		{"misspelt var", "credentials: {valid: x2345678}\nvars: {clent: '1'}\n", "vars.clent: no request uses it", false},
@@ -114,5 +116,19 @@ func TestErrorsComeInAStableOrder(t *testing.T) {
 		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || err.Error() != first.Error() {
 			t.Fatalf("errors changed order:\n%v\n%v", first, err)
 		}
+	}
+}
+
+// The defaults --print-defaults prints are the ones a configuration is read
+// over.
+func TestDefaultsAreTheBuiltInOnes(t *testing.T) {
+	for api, want := range map[string][]byte{"telephony": telephonyDefaults, "content": contentDefaults} {
+		got, err := Defaults(api)
+		if err != nil || string(got) != string(want) || !strings.Contains(string(got), "base_path:") {
+			t.Errorf("Defaults(%q) = %d bytes, %v; want the embedded %d", api, len(got), err, len(want))
+		}
+	}
+	if _, err := Defaults("billing"); err == nil || !strings.Contains(err.Error(), "telephony or content") {
+		t.Errorf("an unknown API: %v", err)
 	}
 }
