@@ -35,12 +35,20 @@ type Settings struct {
 	Proxy         string  // HTTP proxy; empty: the environment's
 	CAFile        string  // PEM CA bundle for an https target
 	Insecure      bool    // skip TLS verification
+	// MaxTransportFailures is how many requests in a row may get no
+	// answer before the target counts as unreachable.
+	MaxTransportFailures int
+	// Reports is the folder the run's record (<api>.json), JUnit report
+	// (<api>.xml), index.html and summary.json are written to; empty:
+	// none is written, and the row verdicts are only printed.
+	Reports string
 }
 
 func (s Settings) options() suite.Options {
 	return suite.Options{Target: s.Target, Config: s.Config, Reading: s.Reading, RequireAll: s.RequireAll,
 		Timeout: s.Timeout, RunTimeout: s.RunTimeout, MaxBody: s.MaxBody, Rate: s.Rate, Proxy: s.Proxy,
-		CAFile: s.CAFile, Insecure: s.Insecure, MinUploadRate: s.MinUploadRate}
+		CAFile: s.CAFile, Insecure: s.Insecure, MinUploadRate: s.MinUploadRate, MaxTransportFailures: s.MaxTransportFailures,
+		Reports: s.Reports}
 }
 
 // Telephony registers the Telephony API suite in the Ginkgo tree being

@@ -383,9 +383,9 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 // public package conform calls it), with options as the standalone flags
 // would give them; unset ones take the flags' defaults. A suite that cannot
 // start registers one failing spec saying why, so the caller's own report
-// shows it, and sends nothing. With o.Reports set, the run's record, its
-// JUnit report and the HTML pages are written there, as a standalone run
-// writes them.
+// shows it, and sends nothing. After the run it prints the row verdicts;
+// with o.Reports set, it writes the run's record, its JUnit report and the
+// HTML pages there, as a standalone run does.
 func Embed(api string, o Options, setup Setup) bool {
 	o.fillDefaults()
 	redactor := runner.NewRedactor()
@@ -396,13 +396,19 @@ func Embed(api string, o Options, setup Setup) bool {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
 		})
 	}
-	if o.Reports != "" {
-		ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
-			if !r.SuiteConfig.DryRun {
-				finish(api, &o, env, src, cases, r)
-			}
-		})
+	if o.Reports != "" && ginkgo.GinkgoParallelProcess() == 1 {
+		if err := replaceable(o.Reports, api); err != nil {
+			msg := fmt.Sprintf("%s conformance cannot start: Reports: %v", api, err)
+			return ginkgo.Describe(api, ginkgo.Label(api), func() {
+				ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
+			})
+		}
 	}
+	ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
+		if !r.SuiteConfig.DryRun {
+			finish(api, &o, env, src, cases, r)
+		}
+	})
 	return Register(env, cases)
 }
 
@@ -421,6 +427,14 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	switch {
 	case o.Version:
 		fmt.Println(versionLine())
+		return false
+	case o.PrintDefaults:
+		defaults, err := target.Defaults(api)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(ExitConfig)
+		}
+		_, _ = os.Stdout.Write(defaults)
 		return false
 	case o.Help:
 		fmt.Printf("%s: the %s suite's own flags (Ginkgo's are listed by --help):\n", versionLine(), api)
@@ -496,11 +510,13 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	}
 	results(run, r, cases)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
-	gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
 	if cat, err := catalog.Load(api); err == nil {
 		verdicts(os.Stdout, run, cat)
 	}
-	fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
+	if o.Reports != "" {
+		gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
+		fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
+	}
 	if run.Failed() && r.SuiteSucceeded {
 		ginkgo.Fail(failedReason(run))
 	}
