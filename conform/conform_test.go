@@ -12,6 +12,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/conform"
+	"github.com/confsuite/apiconform/internal/record"
 	refcon "github.com/confsuite/apiconform/internal/refserver/content"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
@@ -79,7 +80,7 @@ func TestAnotherModuleEmbedsBothSuites(t *testing.T) {
 	con := httptest.NewServer(refcon.New(seed))
 	defer con.Close()
 
-	dir := t.TempDir()
+	dir, reports := t.TempDir(), t.TempDir()
 	files := map[string]string{
 		"go.mod": "module example.com/vendor\n\ngo 1.26.8\n\nrequire (\n\tgithub.com/confsuite/apiconform v0.0.0\n" +
 			"\tgithub.com/onsi/ginkgo/v2 v2.34.0\n\tgithub.com/onsi/gomega v1.44.0\n)\n\nreplace github.com/confsuite/apiconform => " + root + "\n",
@@ -97,7 +98,7 @@ import (
 	"github.com/confsuite/apiconform/conform"
 )
 
-var _ = conform.Telephony(conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true})
+var _ = conform.Telephony(conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true, Reports: os.Getenv("REPORTS")})
 var _ = conform.Content(conform.Settings{Target: os.Getenv("CON")})
 
 var _ = Describe("our own checks", func() {
@@ -137,14 +138,31 @@ func TestVendor(t *testing.T) {
 	cmd := exec.CommandContext(t.Context(), "go", "test", "-mod=readonly", "-count=1", "-v", ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOPROXY=off",
-		"TEL="+tel.URL, "TEL_CONFIG="+filepath.Join(root, "fixtures", "telephony-variant.yaml"), "CON="+con.URL)
+		"TEL="+tel.URL, "REPORTS="+reports, "TEL_CONFIG="+filepath.Join(root, "fixtures", "telephony-variant.yaml"), "CON="+con.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the other module's suite failed: %v\n%s", err, tail(string(out)))
 	}
-	for _, want := range []string{"Ran 99 of 99 Specs", "0 Failed"} {
+	for _, want := range []string{"Ran 99 of 99 Specs", "0 Failed", "telephony: 26 documented rows: 26 conformant", "content: 13 documented rows: 13 conformant"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the other module's run lacks %q\n%s", want, tail(string(out)))
+		}
+	}
+	run, err := record.Read(record.Path(reports, "telephony"))
+	if err != nil {
+		t.Fatalf("the embedded telephony suite wrote no record: %v", err)
+	}
+	if len(run.Specs) == 0 || run.Failed() {
+		t.Errorf("the embedded telephony record has %d specs, failed %v", len(run.Specs), run.Failed())
+	}
+	for _, s := range run.Specs {
+		if s.Outcome != record.Conformant {
+			t.Errorf("embedded %s: %s", s.ID, s.Verdict)
+		}
+	}
+	for _, name := range []string{"telephony.xml", "index.html", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(reports, name)); err != nil {
+			t.Errorf("the embedded run wrote no %s: %v", name, err)
 		}
 	}
 }
