@@ -116,7 +116,6 @@ func FromRecord(run *record.Run) Suite {
 		msg := fmt.Sprintf("%s (%d specs not checked for it)", f.Message, f.Specs)
 		s.Cases = append(s.Cases, Case{Name: "[finding: " + f.Cause + "]", Classname: run.API, State: types.SpecStateAborted, Message: msg, Detail: msg})
 	}
-	verified := false
 	for _, sp := range run.Specs {
 		c := Case{Name: sp.Name, Classname: run.API, Duration: time.Duration(sp.DurationMS * float64(time.Millisecond)), State: types.SpecStatePassed}
 		if sp.Row != "" {
@@ -134,11 +133,11 @@ func FromRecord(run *record.Run) Suite {
 				c.State = types.SpecStateAborted
 			}
 			c.Message = fmt.Sprintf("[not checked: %s] %s", sp.Reason, sp.Message)
+			for _, p := range sp.Problems {
+				c.Message += "\n  - " + p.String()
+			}
 		case sp.Outcome == record.StaleBaseline && sp.FailsRun(run):
 			c.State, c.Message = types.SpecStateAborted, sp.Message+" (--strict-baseline)"
-		}
-		if sp.Outcome == record.Conformant || sp.Outcome == record.StaleBaseline || sp.Outcome == record.KnownFailure {
-			verified = true
 		}
 		if len(sp.Leftovers) > 0 {
 			var left []string
@@ -163,9 +162,8 @@ func FromRecord(run *record.Run) Suite {
 		c.Detail = detail.String()
 		s.Cases = append(s.Cases, c)
 	}
-	if !verified && run.Stopped == "" {
-		s.Cases = append(s.Cases, Case{Name: "[no spec ran]", Classname: run.API, State: types.SpecStateFailed,
-			Message: "no spec ran to a verdict: every spec was filtered out or not checked, so nothing was verified"})
+	if !run.Verified() && run.Stopped == "" {
+		s.Cases = append(s.Cases, Case{Name: "[no spec ran]", Classname: run.API, State: types.SpecStateAborted, Message: run.Unverified()})
 	}
 	return s
 }

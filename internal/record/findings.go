@@ -131,7 +131,11 @@ func (r *Run) Diagnose(l Layout) {
 			if !Blamed(*s) || !c.Matches(*s) {
 				continue
 			}
-			s.Verdict = Verdict{Outcome: NotChecked, Reason: Precondition, Key: c.Key, Message: c.Message, Problems: s.Problems, Detail: s.Detail}
+			msg := c.Message
+			if s.Outcome == NotChecked {
+				msg += "; this spec: " + s.Message
+			}
+			s.Verdict = Verdict{Outcome: NotChecked, Reason: Precondition, Key: c.Key, Step: s.Step, Message: msg, Problems: s.Problems, Detail: s.Detail}
 			c.Specs++
 		}
 		r.Findings = append(r.Findings, c.Finding)

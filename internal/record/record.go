@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -200,19 +201,48 @@ type Run struct {
 // the target, a cause shared by many specs, a run that could not start or
 // did not finish, or no spec verified at all.
 func (r *Run) Failed() bool {
-	if r.Stopped != "" || len(r.Findings) > 0 {
+	if r.Stopped != "" || len(r.Findings) > 0 || !r.Verified() {
 		return true
 	}
-	verified := false
 	for _, s := range r.Specs {
 		if s.FailsRun(r) || len(s.Leftovers) > 0 {
 			return true
 		}
-		if s.Outcome == Conformant || s.Outcome == StaleBaseline || s.Outcome == KnownFailure {
-			verified = true
+	}
+	return false
+}
+
+// Verified tells whether any spec reached a verdict on its row.
+func (r *Run) Verified() bool {
+	for _, s := range r.Specs {
+		if s.Outcome != NotChecked {
+			return true
 		}
 	}
-	return !verified
+	return false
+}
+
+// Unverified says why no spec reached a verdict: each reason, how many
+// specs it kept from one, and the first such spec's message.
+func (r *Run) Unverified() string {
+	var reasons []Reason
+	count := map[Reason]int{}
+	first := map[Reason]string{}
+	for _, s := range r.Specs {
+		if s.Outcome != NotChecked {
+			continue
+		}
+		if count[s.Reason] == 0 {
+			reasons = append(reasons, s.Reason)
+			first[s.Reason] = s.Message
+		}
+		count[s.Reason]++
+	}
+	parts := []string{}
+	for _, reason := range reasons {
+		parts = append(parts, fmt.Sprintf("%s, %d specs (%s)", reason, count[reason], first[reason]))
+	}
+	return "no spec ran to a verdict on its row, so nothing was verified: " + strings.Join(parts, "; ")
 }
 
 // Path is where a run of api writes its record in the reports folder.

@@ -93,8 +93,8 @@ var hostiles = []hostile{
 		why: []string{"directive <!DOCTYPE>", "not valid JSON", "content type"}},
 	{name: "JSON nested a million deep", api: "telephony", args: []string{"--max-body=4194304"},
 		handler: constant(400, "application/json", strings.Repeat("[", 1000000)+strings.Repeat("]", 1000000)),
-		why:     []string{"nested more than", "code: want HTTP 201, got 400", "want HTTP [201], got 400"}},
-	{name: "connection reset after the request", api: "telephony", handler: reset, why: []string{"transport", "setup"}},
+		why:     []string{"nested more than", "code: want HTTP 201, got 400", "answered 400, want 201"}},
+	{name: "connection reset after the request", api: "telephony", handler: reset, why: []string{"transport", "setup", "unreachable"}},
 }
 
 func TestHostileTargetsFailEverySpecWithinBounds(t *testing.T) {
@@ -126,7 +126,10 @@ func assertHostileRun(t *testing.T, r run, why []string) {
 		for _, w := range why {
 			named = named || strings.Contains(c.Message, w)
 		}
-		if c.Outcome != "skipped" && !named {
+		// A finding, or no spec reaching a verdict, is the run's own
+		// summary; the specs it concerns name their problems.
+		runLevel := strings.HasPrefix(c.Name, "[finding: ") || c.Name == "[no spec ran]"
+		if c.Outcome != "skipped" && !named && !runLevel {
 			t.Errorf("%q fails without naming the problem (want one of %q): %q", c.Name, why, c.Message)
 		}
 	}
@@ -149,7 +152,7 @@ func TestRedirectElsewhereCarriesNoCredentials(t *testing.T) {
 				http.Redirect(w, r, otherURL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 			}
 			r := runSuite(t, api, http.HandlerFunc(redirect), nil, hostileBounds...)
-			assertHostileRun(t, r, []string{"code: want", "setup"})
+			assertHostileRun(t, r, []string{"code: want", "answered 307"})
 			if !strings.Contains(r.Output, "Location: "+otherURL) {
 				t.Errorf("the output should show where the target redirected to")
 			}

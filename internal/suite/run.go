@@ -556,7 +556,7 @@ func failedReason(run *record.Run) string {
 			return fmt.Sprintf("%s left %s on the target", s.ID, s.Leftovers[0].Resource)
 		}
 	}
-	return "no spec ran to a verdict: every spec was filtered out or not checked, so nothing was verified (check --label-filter, --focus and the configuration)"
+	return run.Unverified()
 }
 
 // targetPath is the path of the --target URL.

@@ -61,7 +61,7 @@ func (s *Spec) flush() {
 	s.mu.Unlock()
 	for i, e := range pending {
 		visibility := ginkgo.ReportEntryVisibilityNever
-		if loud && (s.Verbose || i >= len(pending)-specExchanges) {
+		if s.Verbose || loud && i >= len(pending)-specExchanges {
 			visibility = ginkgo.ReportEntryVisibilityFailureOrVerbose
 		}
 		ginkgo.AddReportEntry(e.Name, e, visibility)
@@ -132,6 +132,9 @@ func (s *Spec) Prepared(step string, ex *runner.Exchange, codes ...int) {
 	}
 	v := record.Verdict{Outcome: record.NotChecked, Reason: record.Precondition, Step: step,
 		Message: fmt.Sprintf("%s answered %d, want %s: the condition was not provoked", step, ex.Status, codeList(codes))}
+	if ex.Err != nil {
+		v.Message += " (" + ex.Err.Error() + ")"
+	}
 	if row, ok := s.successRow(ex.Method); ok && row.ID != s.Row.ID && ex.Status >= 200 && ex.Status < 300 {
 		v.SeeRow = row.Title()
 		v.Message += "; " + row.Title() + " judges that answer"
