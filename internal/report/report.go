@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,35 +173,41 @@ type Spec struct {
 // shown.
 func Read(dir string) *Summary {
 	s := &Summary{SchemaVersion: SchemaVersion, Runs: []Run{}, Unreadable: []Unreadable{}}
-	for _, pattern := range []string{"*.json", "*/*.json"} {
-		paths, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, path := range paths {
-			if filepath.Base(path) == "summary.json" {
-				continue // a roll-up, also the one a run writes in a profile's folder
+	s.read(dir, "", DefaultProfile)
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				s.read(dir, e.Name(), e.Name())
 			}
-			profile := DefaultProfile
-			if sub := filepath.Dir(path); filepath.Clean(sub) != filepath.Clean(dir) {
-				profile = filepath.Base(sub)
-			}
-			name := path
-			if rel, err := filepath.Rel(dir, path); err == nil && filepath.IsLocal(rel) {
-				name = filepath.ToSlash(rel)
-			}
-			rec, err := record.Read(path)
-			if err != nil {
-				// The record's error starts with the path, said here already.
-				msg := strings.TrimPrefix(err.Error(), "record "+path+": ")
-				s.Unreadable = append(s.Unreadable, Unreadable{Record: name, API: strings.TrimSuffix(filepath.Base(path), ".json"),
-					Profile: profile, Error: msg})
-				continue
-			}
-			s.Runs = append(s.Runs, FromRecord(rec, name, profile))
 		}
 	}
 	slices.SortStableFunc(s.Runs, func(a, b Run) int {
 		return cmp.Or(cmp.Compare(a.API, b.API), cmp.Compare(profileOrder(a.Profile), profileOrder(b.Profile)))
 	})
 	return s
+}
+
+// read reads the records in dir/sub, in name order.
+func (s *Summary) read(dir, sub, profile string) {
+	entries, err := os.ReadDir(filepath.Join(dir, sub))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || e.Name() == "summary.json" {
+			continue // summary.json: a roll-up, also the one a run writes in a profile's folder
+		}
+		file := filepath.Join(dir, sub, e.Name())
+		name := path.Join(sub, e.Name()) // relative to dir, as summary.json names it
+		rec, err := record.Read(file)
+		if err != nil {
+			// The record's error starts with the path, said here already.
+			msg := strings.TrimPrefix(err.Error(), "record "+file+": ")
+			s.Unreadable = append(s.Unreadable, Unreadable{Record: name, API: strings.TrimSuffix(e.Name(), ".json"), Profile: profile, Error: msg})
+			continue
+		}
+		s.Runs = append(s.Runs, FromRecord(rec, name, profile))
+	}
 }
 
 // profileOrder puts the default profile first.
