@@ -152,7 +152,8 @@ type Row struct {
 	Conformant int `json:"conformant"`
 }
 
-// Spec is one spec that was not conformant, or not checked.
+// Spec is one spec whose outcome is not conformant: not conformant, not
+// checked, a known failure, a stale baseline entry.
 type Spec struct {
 	ID       string           `json:"id"`
 	Row      string           `json:"row"`
