@@ -1,350 +1,402 @@
-// Package report turns the JUnit reports a run wrote into what people and
-// dashboards read: one self-contained index.html (a summary per API and
-// profile, a matrix of documented rows × variants, and every failure with
-// the requirement it broke, its exchange and its curl command) and a
-// summary.json with the same roll-up in a versioned shape
-// (docs/reports.md). Everything comes from the reports, which are already
-// redacted, and from the catalog; nothing else is added.
+// Package report renders the results records runs wrote
+// (reports/<api>.json, reports/<profile>/<api>.json) as what people and
+// dashboards read: one self-contained index.html (the verdict of each API
+// in each profile, the causes shared by many specs, runs that stopped,
+// what was left on the target, then every row that is not conformant or
+// not checked with the requirement it checks, its specs and their
+// exchanges, then the matrix of rows × variants) and summary.json, the
+// same roll-up in a versioned shape (docs/reports.md). Everything comes
+// from the records, which are already redacted, and from the catalog;
+// each record is shown as its own run, never merged with another.
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/confsuite/apiconform/internal/catalog"
-	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/record"
 )
 
 // SchemaVersion is the version of summary.json's shape; it changes only
 // when a field is removed or changes meaning.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
-// Run is one JUnit report to read: the deployment profile that wrote it,
-// and where it is.
-type Run struct {
-	Profile string
-	Path    string
-}
+// DefaultProfile is the profile of the records in the folder itself; a
+// record in a subfolder has the folder's name as its profile.
+const DefaultProfile = "default"
 
-// Outcomes of a spec.
-const (
-	Passed   = "passed"
-	Failed   = "failed"
-	Error    = "error" // a failure outside the checks: a panic, an abort, a timeout
-	Skipped  = "skipped"
-	Filtered = "filtered" // not selected by --label-filter or --focus
-	// Baselined is a known failure (--baseline): it does not fail the run.
-	Baselined = "baselined"
-)
-
-// Summary is the roll-up of all reports: summary.json as written.
+// Summary is every record of a reports folder: summary.json as written.
 type Summary struct {
-	SchemaVersion int    `json:"schema_version"`
-	Totals        Counts `json:"totals"`
-	APIs          []API  `json:"apis"`
+	SchemaVersion int `json:"schema_version"`
+	// Runs are the records read, by API, then profile (default first).
+	Runs []Run `json:"runs"`
+	// Unreadable are the records that could not be read: another
+	// schema_version, not JSON, not a record.
+	Unreadable []Unreadable `json:"unreadable"`
 }
 
-// Counts are outcomes of specs; Failed counts errors too.
-type Counts struct {
-	Specs     int `json:"specs"`
-	Passed    int `json:"passed"`
-	Failed    int `json:"failed"`
-	Skipped   int `json:"skipped"`
-	Filtered  int `json:"filtered"`
-	Baselined int `json:"baselined"`
+// Unreadable is a file that should hold a record and does not.
+type Unreadable struct {
+	Record  string `json:"record"` // the file, relative to the summary when inside its folder
+	API     string `json:"api"`    // from the file's name
+	Profile string `json:"profile"`
+	Error   string `json:"error"`
 }
 
-func (c *Counts) add(outcome string) {
-	c.Specs++
-	switch outcome {
-	case Passed:
-		c.Passed++
-	case Failed, Error:
-		c.Failed++
-	case Skipped:
-		c.Skipped++
-	case Filtered:
-		c.Filtered++
-	case Baselined:
-		c.Baselined++
-	}
+// Run is one record: one run of one API's suite in one profile.
+type Run struct {
+	API     string `json:"api"`
+	Profile string `json:"profile"`
+	Record  string `json:"record"`         // the file, relative to the summary when inside its folder
+	Page    string `json:"page,omitempty"` // the documentation page, a path in this project
+
+	// What the run was asked, as the record has it.
+	Version        string    `json:"version"`
+	Catalog        string    `json:"catalog"`
+	Target         string    `json:"target"`
+	Config         string    `json:"config"`
+	Reading        string    `json:"reading"`
+	Rate           string    `json:"rate"`
+	Proxy          string    `json:"proxy"`
+	LabelFilter    string    `json:"label_filter"`
+	Focus          string    `json:"focus"`
+	Baseline       string    `json:"baseline"`
+	RequireAll     bool      `json:"require_all"`
+	StrictBaseline bool      `json:"strict_baseline"`
+	Insecure       bool      `json:"insecure"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
+
+	// Verdict is the API's in this run, from its rows: not_conformant if
+	// any row is; else not_checked if any row is; else known_failure if
+	// any row is; else conformant.
+	Verdict record.Outcome `json:"verdict"`
+	// FailsRun tells whether the run failed (its exit status): also for a
+	// finding, a stop, a leftover, a strict stale baseline entry, or
+	// nothing verified.
+	FailsRun   bool         `json:"fails_run"`
+	RowCounts  RowCounts    `json:"row_counts"`
+	SpecCounts SpecCounts   `json:"spec_counts"`
+	NotChecked ReasonCounts `json:"not_checked"` // specs not checked, by reason
+
+	Stopped   string           `json:"stopped"`
+	Findings  []record.Finding `json:"findings"`
+	Leftovers []Leftover       `json:"leftovers"`
+	Rows      []Row            `json:"rows"`
+	// Specs are the specs whose outcome is not conformant, in row order:
+	// not conformant, not checked, known failure, stale baseline.
+	Specs []Spec `json:"specs"`
+
+	rec  *record.Run
+	cat  *catalog.Catalog // nil for an API the catalog does not know
+	rows []record.Row
 }
 
-func (c *Counts) plus(o Counts) {
-	c.Specs += o.Specs
-	c.Passed += o.Passed
-	c.Failed += o.Failed
-	c.Skipped += o.Skipped
-	c.Filtered += o.Filtered
-	c.Baselined += o.Baselined
+// RowCounts are documented rows by verdict.
+type RowCounts struct {
+	Rows          int `json:"rows"`
+	Conformant    int `json:"conformant"`
+	NotConformant int `json:"not_conformant"`
+	NotChecked    int `json:"not_checked"`
+	KnownFailure  int `json:"known_failure"`
 }
 
-// API is one API's report in one deployment profile.
-type API struct {
-	API        string            `json:"api"`
-	Profile    string            `json:"profile"`
-	Report     string            `json:"report"`            // the JUnit file, as given
-	Page       string            `json:"page,omitempty"`    // the documentation page, a path in this project
-	Started    string            `json:"started,omitempty"` // UTC, as the report writes it
-	Properties map[string]string `json:"properties"`
-	Totals     Counts            `json:"totals"`
-	Rows       []Row             `json:"rows"`
-	// Other are the cases that belong to no documented row: a run that
-	// could not start, no spec ran, a suite-level failure.
-	Other []Spec `json:"other"`
+// SpecCounts are specs by outcome.
+type SpecCounts struct {
+	Specs         int `json:"specs"`
+	Conformant    int `json:"conformant"`
+	NotConformant int `json:"not_conformant"`
+	NotChecked    int `json:"not_checked"`
+	KnownFailure  int `json:"known_failure"`
+	StaleBaseline int `json:"stale_baseline"`
 }
 
-// Row is one documented row and the outcomes of its specs.
+// ReasonCounts are specs not checked, by reason.
+type ReasonCounts struct {
+	Configuration int `json:"configuration"`
+	Precondition  int `json:"precondition"`
+	Unreachable   int `json:"unreachable"`
+	Interrupted   int `json:"interrupted"`
+	Filtered      int `json:"filtered"`
+	SuiteDefect   int `json:"suite_defect"`
+}
+
+// Leftover is something a spec created on the target and could not
+// remove.
+type Leftover struct {
+	Spec     string `json:"spec"`
+	Resource string `json:"resource"`
+	Why      string `json:"why"`
+}
+
+// Row is one documented row's verdict in one run.
 type Row struct {
-	ID     string `json:"id"`
-	Code   int    `json:"code"`
-	Title  string `json:"title"`
-	Line   int    `json:"line"`
-	Counts Counts `json:"counts"`
-	Failed []Spec `json:"failed"` // failed and errored specs
-
-	ru, en string
-	probes []string
-	specs  []Spec
+	ID      string         `json:"id"`
+	Code    int            `json:"code"`
+	Title   string         `json:"title"`
+	Line    int            `json:"line"`
+	Verdict record.Outcome `json:"verdict"`
+	Summary string         `json:"summary"` // as the console says it
+	Reasons []string       `json:"reasons"` // not checked: why, and what would let it be
+	Specs   int            `json:"specs"`
+	// Conformant are its specs that were conformant (a stale baseline
+	// entry included).
+	Conformant int `json:"conformant"`
 }
 
-// Spec is one test case.
+// Spec is one spec whose outcome is not conformant: not conformant, not
+// checked, a known failure, a stale baseline entry.
 type Spec struct {
-	Name    string   `json:"name"`
-	ID      string   `json:"id,omitempty"` // the spec's stable id (docs/specs.md), when it ran
-	Outcome string   `json:"outcome"`
-	Message string   `json:"message,omitempty"`
-	Parts   []string `json:"parts,omitempty"` // the broken parts a failure lists
-
-	probe, variant string
-	exchange       string
-	curls          []string
-	detail         string
+	ID       string           `json:"id"`
+	Row      string           `json:"row"`
+	Name     string           `json:"name"`
+	Outcome  record.Outcome   `json:"outcome"`
+	Reason   record.Reason    `json:"reason,omitempty"`
+	Message  string           `json:"message,omitempty"`
+	Key      string           `json:"key,omitempty"`
+	Step     string           `json:"step,omitempty"`
+	SeeRow   string           `json:"see_row,omitempty"`
+	Problems []record.Problem `json:"problems,omitempty"`
+	Baseline string           `json:"baseline,omitempty"`
 }
 
-// Build reads the reports. A report that cannot be read is an error; an
-// API the catalog does not know keeps its cases under Other.
-func Build(runs []Run) (*Summary, error) {
-	s := &Summary{SchemaVersion: SchemaVersion, APIs: []API{}}
-	for _, run := range runs {
-		suites, err := junit.Read(run.Path)
+// Read reads every record in dir (the default profile) and in its
+// subfolders (a profile each, named for the folder). A file that cannot
+// be read is listed as unreadable; it never keeps the others from being
+// shown.
+func Read(dir string) *Summary {
+	s := &Summary{SchemaVersion: SchemaVersion, Runs: []Run{}, Unreadable: []Unreadable{}}
+	s.read(dir, "", DefaultProfile)
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				s.read(dir, e.Name(), e.Name())
+			}
+		}
+	}
+	slices.SortStableFunc(s.Runs, func(a, b Run) int {
+		return cmp.Or(cmp.Compare(a.API, b.API), cmp.Compare(profileOrder(a.Profile), profileOrder(b.Profile)))
+	})
+	return s
+}
+
+// read reads the records in dir/sub, in name order.
+func (s *Summary) read(dir, sub, profile string) {
+	entries, err := os.ReadDir(filepath.Join(dir, sub))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || e.Name() == "summary.json" {
+			continue // summary.json: a roll-up, also the one a run writes in a profile's folder
+		}
+		file := filepath.Join(dir, sub, e.Name())
+		name := path.Join(sub, e.Name()) // relative to dir, as summary.json names it
+		rec, err := record.Read(file)
 		if err != nil {
-			return nil, err
-		}
-		for _, js := range suites {
-			a := build(run, js)
-			s.Totals.plus(a.Totals)
-			s.APIs = append(s.APIs, a)
-		}
-	}
-	return s, nil
-}
-
-func build(run Run, js junit.Summary) API {
-	a := API{API: js.Suite, Profile: run.Profile, Report: run.Path, Started: js.Timestamp,
-		Properties: js.Properties, Rows: []Row{}, Other: []Spec{}}
-	if a.Properties == nil {
-		a.Properties = map[string]string{}
-	}
-	cat, err := catalog.Load(js.Suite)
-	byID := map[string]int{}
-	if err == nil {
-		a.Page = "internal/catalog/pages/" + cat.Page
-		for i, r := range cat.Rows {
-			a.Rows = append(a.Rows, Row{ID: r.ID, Code: r.Code, Title: r.Title(), Line: r.Line,
-				Failed: []Spec{}, ru: r.RU, en: r.EN, probes: r.Probes})
-			byID[r.ID] = i
-		}
-	}
-	for _, res := range js.Results {
-		sp := spec(res)
-		a.Totals.add(sp.Outcome)
-		i, ok := byID[strings.TrimPrefix(res.Classname, js.Suite+".")]
-		if !ok || res.Classname == js.Suite {
-			// A spec that never ran (filtered out) has no row id of its
-			// own: its name starts with the row's title.
-			i, ok = rowByName(a.Rows, res.Name)
-		}
-		if !ok {
-			a.Other = append(a.Other, sp)
+			// The record's error starts with the path, said here already.
+			msg := strings.TrimPrefix(err.Error(), "record "+file+": ")
+			s.Unreadable = append(s.Unreadable, Unreadable{Record: name, API: strings.TrimSuffix(e.Name(), ".json"), Profile: profile, Error: msg})
 			continue
 		}
-		r := &a.Rows[i]
-		sp.probe, sp.variant = split(strings.TrimPrefix(res.Name, r.Title+": "))
-		r.Counts.add(sp.Outcome)
-		if sp.Outcome == Failed || sp.Outcome == Error {
-			r.Failed = append(r.Failed, sp)
+		s.Runs = append(s.Runs, FromRecord(rec, name, profile))
+	}
+}
+
+// profileOrder puts the default profile first.
+func profileOrder(p string) string {
+	if p == DefaultProfile {
+		return ""
+	}
+	return p
+}
+
+// FromRecord rolls up one record: the row verdicts from the catalog
+// of its API, the counts, and the specs that are not conformant.
+func FromRecord(rec *record.Run, name, profile string) Run {
+	r := Run{API: rec.API, Profile: profile, Record: name,
+		Version: rec.Version, Catalog: rec.Catalog, Target: rec.Target, Config: rec.Config, Reading: rec.Reading,
+		Rate: rec.Rate, Proxy: rec.Proxy, LabelFilter: rec.LabelFilter, Focus: rec.Focus, Baseline: rec.Baseline,
+		RequireAll: rec.RequireAll, StrictBaseline: rec.StrictBaseline, Insecure: rec.Insecure,
+		Started: rec.Started, Finished: rec.Finished, FailsRun: rec.Failed(), Stopped: rec.Stopped,
+		Findings: rec.Findings, Leftovers: []Leftover{}, Rows: []Row{}, Specs: []Spec{}, rec: rec}
+	if r.Findings == nil {
+		r.Findings = []record.Finding{}
+	}
+	if cat, err := catalog.Load(rec.API); err == nil {
+		r.cat = cat
+		r.Page = "internal/catalog/pages/" + cat.Page
+		r.rows = rec.Rows(cat)
+	}
+	for _, row := range r.rows {
+		reasons := row.Reasons
+		if reasons == nil {
+			reasons = []string{}
 		}
-		r.specs = append(r.specs, sp)
+		r.Rows = append(r.Rows, Row{ID: row.Row.ID, Code: row.Row.Code, Title: row.Row.Title(), Line: row.Row.Line,
+			Verdict: row.Outcome, Summary: row.Summary(), Reasons: reasons, Specs: len(row.Specs), Conformant: row.Conformant})
+		r.RowCounts.add(row.Outcome)
 	}
-	for i := range a.Rows {
-		r := &a.Rows[i]
-		order := func(sp Spec) int {
-			if k := slices.Index(r.probes, sp.probe); k >= 0 {
-				return k
-			}
-			return len(r.probes)
+	r.Verdict = verdict(r.rows, r.outside())
+	for _, sp := range r.ordered() {
+		r.SpecCounts.add(sp)
+		r.NotChecked.add(sp)
+		for _, l := range sp.Leftovers {
+			r.Leftovers = append(r.Leftovers, Leftover{Spec: sp.ID, Resource: l.Resource, Why: l.Why})
 		}
-		slices.SortStableFunc(r.specs, func(x, y Spec) int { return order(x) - order(y) })
-		slices.SortStableFunc(r.Failed, func(x, y Spec) int { return order(x) - order(y) })
-	}
-	return a
-}
-
-// rowByName finds the row whose title begins a spec's name, the longest
-// if several do.
-func rowByName(rows []Row, name string) (int, bool) {
-	best, found := -1, false
-	for i, r := range rows {
-		if strings.HasPrefix(name, r.Title+": ") && (!found || len(r.Title) > len(rows[best].Title)) {
-			best, found = i, true
-		}
-	}
-	return best, found
-}
-
-// split separates a spec name's probe from its variant in brackets:
-// "no key [json]" is probe "no key", variant "json".
-func split(rest string) (probe, variant string) {
-	if i := strings.LastIndex(rest, " ["); i >= 0 && strings.HasSuffix(rest, "]") {
-		return rest[:i], rest[i+2 : len(rest)-1]
-	}
-	return rest, ""
-}
-
-func spec(res junit.Result) Spec {
-	sp := Spec{Name: res.Name, Outcome: res.Outcome, Message: res.Message, detail: res.Detail, ID: specID(res.Detail)}
-	if sp.Outcome == Failed || sp.Outcome == Error {
-		sp.Parts = parts(res.Message)
-		sp.exchange, sp.curls = exchange(res.Detail)
-	}
-	return sp
-}
-
-var idEntry = regexp.MustCompile(`(?m)^--- id\n(\S+)$`)
-
-func specID(detail string) string {
-	if m := idEntry.FindStringSubmatch(detail); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-// parts are the broken parts a failure message lists, one a line
-// starting with "  - ".
-func parts(message string) []string {
-	var out []string
-	for _, line := range strings.Split(message, "\n") {
-		if p, ok := strings.CutPrefix(line, "  - "); ok {
-			out = append(out, p)
+		if sp.Outcome != record.Conformant {
+			r.Specs = append(r.Specs, Spec{ID: sp.ID, Row: sp.Row, Name: sp.Name, Outcome: sp.Outcome, Reason: sp.Reason,
+				Message: sp.Message, Key: sp.Key, Step: sp.Step, SeeRow: sp.SeeRow, Problems: sp.Problems, Baseline: sp.Baseline})
 		}
 	}
-	return out
+	return r
 }
 
-// exchange takes a failure's text apart: the exchanges the spec sent, its
-// report entries named "exchange", and the curl commands that reproduce
-// them.
-func exchange(detail string) (string, []string) {
-	var ex strings.Builder
-	var curls []string
-	for _, sec := range strings.Split(detail, "\n--- exchange\n")[1:] {
-		sec, _, _ = strings.Cut(sec, "\n--- ")
-		body, curl, _ := strings.Cut(sec, "\n$ ")
-		ex.WriteString(strings.TrimSpace(body) + "\n\n")
-		curls = append(curls, lines(curl, "$ ")...)
+// ordered are the record's specs in the catalog's row order (specs of a
+// row the catalog does not hold last), each row's in the record's order.
+func (r *Run) ordered() []record.Spec {
+	var out []record.Spec
+	for _, row := range r.rows {
+		out = append(out, row.Specs...)
 	}
-	return strings.TrimSpace(ex.String()), curls
+	return append(out, r.outside()...)
 }
 
-// lines are the non-blank lines of s, trimmed, without prefix.
-func lines(s, prefix string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimPrefix(strings.TrimSpace(l), prefix); l != "" {
-			out = append(out, l)
+// outside are the specs of the record that belong to no row of the
+// catalog: a row the catalog no longer holds, or an API it does not know.
+func (r *Run) outside() []record.Spec {
+	on := map[string]bool{}
+	for _, row := range r.rows {
+		on[row.Row.ID] = true
+	}
+	var out []record.Spec
+	for _, sp := range r.rec.Specs {
+		if !on[sp.Row] {
+			out = append(out, sp)
 		}
 	}
 	return out
 }
 
-// Write renders dir/index.html and dir/summary.json from the runs whose
-// records lie in dir (the default profile) and in its subfolders (a
-// profile each, named for the folder).
+// verdict is the API's in a run, from its rows and from any spec on a row
+// the catalog does not hold (all of them, for an API it does not know).
+func verdict(rows []record.Row, outside []record.Spec) record.Outcome {
+	if len(rows) == 0 && len(outside) == 0 {
+		return record.NotChecked
+	}
+	seen := map[record.Outcome]bool{}
+	for _, row := range rows {
+		seen[row.Outcome] = true
+	}
+	for _, sp := range outside {
+		seen[sp.Outcome] = true
+	}
+	for _, o := range []record.Outcome{record.NotConformant, record.NotChecked, record.KnownFailure} {
+		if seen[o] {
+			return o
+		}
+	}
+	return record.Conformant
+}
+
+func (c *RowCounts) add(o record.Outcome) {
+	c.Rows++
+	switch o {
+	case record.Conformant:
+		c.Conformant++
+	case record.NotConformant:
+		c.NotConformant++
+	case record.NotChecked:
+		c.NotChecked++
+	case record.KnownFailure:
+		c.KnownFailure++
+	}
+}
+
+func (c *SpecCounts) add(sp record.Spec) {
+	c.Specs++
+	switch sp.Outcome {
+	case record.Conformant:
+		c.Conformant++
+	case record.NotConformant:
+		c.NotConformant++
+	case record.NotChecked:
+		c.NotChecked++
+	case record.KnownFailure:
+		c.KnownFailure++
+	case record.StaleBaseline:
+		c.StaleBaseline++
+	}
+}
+
+func (c *ReasonCounts) add(sp record.Spec) {
+	if sp.Outcome != record.NotChecked {
+		return
+	}
+	switch sp.Reason {
+	case record.Configuration:
+		c.Configuration++
+	case record.Precondition:
+		c.Precondition++
+	case record.Unreachable:
+		c.Unreachable++
+	case record.Interrupted:
+		c.Interrupted++
+	case record.Filtered:
+		c.Filtered++
+	case record.SuiteDefect:
+		c.SuiteDefect++
+	}
+}
+
+// Write renders dir/index.html and dir/summary.json from the records in
+// dir and its subfolders. Each file is replaced at once, so a reader never
+// finds half of one. Only a file that cannot be written is an error.
 func Write(dir string) error {
-	var runs []Run
-	for _, pattern := range []string{"*.json", "*/*.json"} {
-		paths, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, path := range paths {
-			if filepath.Base(path) == "summary.json" {
-				continue
-			}
-			profile := "default"
-			if sub := filepath.Dir(path); sub != filepath.Clean(dir) {
-				profile = filepath.Base(sub)
-			}
-			xml := strings.TrimSuffix(path, ".json") + ".xml"
-			if _, err := os.Stat(xml); err == nil {
-				runs = append(runs, Run{Profile: profile, Path: xml})
-			}
-		}
-	}
-	return write(dir, runs)
-}
-
-// write reads the reports and writes dir/index.html and dir/summary.json;
-// a report inside dir is named by its path relative to it.
-func write(dir string, runs []Run) error {
-	s, err := Build(runs)
-	if err != nil {
-		return err
-	}
-	for i := range s.APIs {
-		// A report beside the summary is named relative to it.
-		if rel, err := filepath.Rel(dir, s.APIs[i].Report); err == nil && filepath.IsLocal(rel) {
-			s.APIs[i].Report = filepath.ToSlash(rel)
-		}
-	}
+	s := Read(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	f, err := os.Create(filepath.Join(dir, "index.html"))
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	err = s.HTML(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	var page strings.Builder
+	if err := s.HTML(&page); err != nil {
 		return fmt.Errorf("report: index.html: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, "index.html"), []byte(page.String())); err != nil {
+		return err
 	}
 	raw, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("report: summary.json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(raw, '\n'), 0o644); err != nil {
+	return writeAtomic(filepath.Join(dir, "summary.json"), append(raw, '\n'))
+}
+
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".report-*.tmp")
+	if err != nil {
 		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }
-
-// RU is the page's own text of the row.
-func (r Row) RU() string { return r.ru }
-
-// EN is the row's English reading.
-func (r Row) EN() string { return r.en }
-
-// Exchange is what a failed spec sent and received, as the report shows it.
-func (s Spec) Exchange() string { return s.exchange }
-
-// Curls are the commands that reproduce a failed spec's exchanges.
-func (s Spec) Curls() []string { return s.curls }
-
-// Detail is the spec's whole text in the report.
-func (s Spec) Detail() string { return s.detail }
