@@ -54,7 +54,7 @@ bench-remote: build
 	$(GO) run ./cmd/benchremote --bin bin --ginkgo bin/ginkgo --reps $(BENCH_REPS) --out docs/benchmarks.md
 
 clean:
-	rm -rf bin reports/*.xml reports/*.json reports/index.html reports/*/
+	rm -rf bin reports/*.xml reports/*.json reports/index.html reports/*/ reports/.go-test-run
 
 # The mutation table of both suites (also run, silently, by make test).
 mutation:

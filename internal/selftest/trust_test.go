@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -176,5 +178,39 @@ func TestTargetWithSecretsInItIsRefusedUnrepeated(t *testing.T) {
 		if cmd.ProcessState.ExitCode() != 2 || bytes.Contains(out, []byte("SECRET-in")) {
 			t.Errorf("%s: want exit 2 without repeating the URL, got %d\n%s", u, cmd.ProcessState.ExitCode(), out)
 		}
+	}
+}
+
+// go test never serves a conformance run from its cache: whether the
+// target comes from the environment or from flags after -args, a second
+// run sends its requests again, and fails once the target is gone.
+func TestGoTestNeverServesARunFromItsCache(t *testing.T) {
+	for _, given := range []string{"environment", "flags"} {
+		t.Run(given, func(t *testing.T) {
+			srv := httptest.NewServer(reftel.New(reftel.DefaultSeed()))
+			reports := t.TempDir()
+			goTest := func() (string, error) {
+				args := []string{"test", "../../suites/telephony"}
+				env := os.Environ()
+				if given == "flags" {
+					args = append(args, "-args", "--target="+srv.URL, "--reports="+reports)
+				} else {
+					env = append(env, "APICONFORM_TARGET="+srv.URL, "APICONFORM_REPORTS="+reports)
+				}
+				cmd := exec.CommandContext(t.Context(), "go", args...)
+				cmd.Env = env
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			if out, err := goTest(); err != nil {
+				srv.Close()
+				t.Fatalf("the first run failed: %v\n%s", err, tail(out))
+			}
+			srv.Close()
+			out, err := goTest()
+			if err == nil || strings.Contains(out, "(cached)") {
+				t.Fatalf("the second run, with the target stopped, passed: %v\n%s", err, tail(out))
+			}
+		})
 	}
 }

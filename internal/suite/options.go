@@ -92,7 +92,7 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own := flag.NewFlagSet("apiconform", flag.ContinueOnError)
 	own.StringVar(&o.Target, "target", os.Getenv("APICONFORM_TARGET"), "base URL of the API under test (env APICONFORM_TARGET)")
 	own.StringVar(&o.Config, "config", os.Getenv("APICONFORM_CONFIG"), "target configuration file (env APICONFORM_CONFIG; default: the built-in reference server's, fixtures/<api>.yaml)")
-	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the JUnit report is written to: reports/ of this project when run inside it, else ./reports")
+	own.StringVar(&o.Reports, "reports", defaultReports(), "folder the record, the JUnit report and index.html are written to (env APICONFORM_REPORTS): reports/ of this project when run inside it, else ./reports")
 	own.DurationVar(&o.Timeout, "timeout", runner.DefaultTimeout, "bound on one request, from connecting to the last body byte")
 	own.Int64Var(&o.MinUploadRate, "min-upload-rate", runner.DefaultMinUploadRate, "bytes a second: a request with a body may take --timeout plus its body's size at this rate (the 10 MB probe over a slow link)")
 	own.DurationVar(&o.RunTimeout, "run-timeout", runner.DefaultRunTimeout, "bound on all requests of the run together")
@@ -236,4 +236,7 @@ func reportsFlag(args []string, fallback string) string {
 func (o *Options) fromEnvironment() {
 	o.Target = cmp.Or(o.Target, os.Getenv("APICONFORM_TARGET"))
 	o.Config = cmp.Or(o.Config, os.Getenv("APICONFORM_CONFIG"))
+	if dir := os.Getenv("APICONFORM_REPORTS"); dir != "" && o.Reports == defaultReports() {
+		o.Reports = dir
+	}
 }
