@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -274,6 +275,40 @@ func TestSuitesRunInParallelUnderTheGinkgoCLI(t *testing.T) {
 		s, err := junit.Read(filepath.Join(reports, tc.api+".xml"))
 		if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
 			t.Fatalf("%s: want one merged report with every spec passed: %+v %v", tc.api, s, err)
+		}
+	}
+}
+
+// A deployment whose creates answer 200 instead of 201 breaks POST 201
+// alone: the rows that only needed something created read not checked,
+// pointing to POST 201, and none reads not conformant for it.
+func TestCreateAnswering200BlamesPostAlone(t *testing.T) {
+	srv := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, r *response) {
+		if req.method == http.MethodPost && r.code == http.StatusCreated {
+			r.code = http.StatusOK
+		}
+	})
+	r := runSuite(t, "telephony", srv, nil)
+	if r.Exit != 1 {
+		t.Fatalf("want exit 1, got %d\n%s", r.Exit, tail(r.Output))
+	}
+	rows := regexp.MustCompile(`(?m)^  (\S.*?)\s{2,}(NOT CONFORMANT|not checked.*|conformant.*)$`).FindAllStringSubmatch(r.Output, -1)
+	if len(rows) == 0 {
+		t.Fatalf("no row verdicts in the output\n%s", tail(r.Output))
+	}
+	for _, m := range rows {
+		row, verdict := m[1], m[2]
+		switch {
+		case row == "POST 201":
+			if verdict != "NOT CONFORMANT" {
+				t.Errorf("POST 201 reads %q", verdict)
+			}
+		case row == "GET 200" || row == "PUT 200" || row == "DELETE 204" || row == "400 email_duplicate" || row == "400 already_exists":
+			if !strings.HasPrefix(verdict, "not checked") || !strings.Contains(verdict, "see POST 201") {
+				t.Errorf("%s reads %q, want not checked, pointing to POST 201", row, verdict)
+			}
+		case verdict == "NOT CONFORMANT":
+			t.Errorf("%s reads NOT CONFORMANT, though only the create's code is wrong", row)
 		}
 	}
 }
