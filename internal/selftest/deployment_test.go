@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/record"
 	refcon "github.com/confsuite/apiconform/internal/refserver/content"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
@@ -154,7 +155,7 @@ func TestInterruptRemovesWhatTheSpecCreated(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), hardLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "telephony.test"), "--target="+ts.URL, "--reports="+reports,
-		"--ginkgo.no-color", "--ginkgo.label-filter=tel.get.200", "--timeout=3s")
+		"--ginkgo.no-color", "--ginkgo.label-filter=tel.get.200 || http-401", "--timeout=3s")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -181,6 +182,26 @@ func TestInterruptRemovesWhatTheSpecCreated(t *testing.T) {
 	s, rerr := junit.Read(filepath.Join(reports, "telephony.xml"))
 	if rerr != nil || len(s) != 1 || s[0].Passed == s[0].Tests {
 		t.Errorf("want a report of the interrupted run, got %+v %v", s, rerr)
+	}
+	// What the interrupt stopped reads interrupted, never filtered, and
+	// never not conformant; only what the filter left out reads filtered.
+	run, err := record.Read(record.Path(reports, "telephony"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Stopped == "" {
+		t.Errorf("the record does not say the run was interrupted")
+	}
+	for _, sp := range run.Specs {
+		selected := sp.Row == "tel.get.200" || sp.Row == "tel.401.none"
+		switch {
+		case sp.Row == "tel.get.200" && (sp.Outcome != record.NotChecked || sp.Reason != record.Interrupted):
+			t.Errorf("the interrupted spec %s reads %s", sp.ID, sp.Verdict)
+		case selected && (sp.Reason == record.Filtered || sp.Outcome == record.NotConformant):
+			t.Errorf("%s, selected by the filter, reads %s", sp.ID, sp.Verdict)
+		case !selected && (sp.Reason != record.Filtered || !strings.Contains(sp.Message, "--label-filter=tel.get.200 || http-401")):
+			t.Errorf("%s, left out by the filter, reads %s", sp.ID, sp.Verdict)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/record"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
@@ -210,6 +211,59 @@ func TestGoTestNeverServesARunFromItsCache(t *testing.T) {
 			out, err := goTest()
 			if err == nil || strings.Contains(out, "(cached)") {
 				t.Fatalf("the second run, with the target stopped, passed: %v\n%s", err, tail(out))
+			}
+		})
+	}
+}
+
+// A cause many specs share is said once, at the top of the row verdicts
+// and in the record, the run fails, no row reads not conformant for it,
+// and the output stays short: the wrong credential, a --target that
+// repeats base_path, a server that is not this API at all.
+func TestSharedCauseIsSaidOnceAndBlamesNoRow(t *testing.T) {
+	cfg, env := secretConfig(t, "telephony.yaml", map[string]string{"valid": "not-the-admin-token"}, "prompt.wav", "not-audio.txt")
+	reference := httptest.NewServer(reftel.New(reftel.DefaultSeed()))
+	defer reference.Close()
+	// As python3 -m http.server answers: HTML, 404 to reads, 501 to the rest.
+	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html;charset=utf-8")
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusNotFound)
+		} else {
+			w.WriteHeader(http.StatusNotImplemented)
+		}
+		_, _ = io.WriteString(w, "<!DOCTYPE HTML>\n<html><body><h1>Error response</h1></body></html>\n")
+	}))
+	defer static.Close()
+	for _, c := range []struct {
+		name, target string
+		env, args    []string
+		cause, says  string
+	}{
+		{"a wrong credentials.valid", reference.URL, env, []string{"--config=" + cfg}, "credentials", "the target refuses credentials.valid"},
+		{"a --target that repeats base_path", reference.URL + "/api/ver1.0", nil, nil, "base_path", `already ends with base_path, so requests go to /api/ver1.0/api/ver1.0/`},
+		{"a server that is not this API", static.URL, nil, nil, "", "FIRST: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, "telephony", c.target, nil, c.env, c.args...)
+			if r.Exit != 1 {
+				t.Errorf("want exit 1, got %d", r.Exit)
+			}
+			if strings.Count(r.Output, c.says) != 1 || !strings.Contains(r.Output, "FIRST: ") {
+				t.Errorf("the output should say %q once, at the top of the verdicts\n%s", c.says, tail(r.Output))
+			}
+			if strings.Contains(r.Output, "NOT CONFORMANT") {
+				t.Errorf("a row reads NOT CONFORMANT for a cause it does not own\n%s", tail(r.Output))
+			}
+			if lines := strings.Count(r.Output, "\n"); lines > 200 {
+				t.Errorf("%d lines of output for one shared cause\n%s", lines, tail(r.Output))
+			}
+			run, err := record.Read(record.Path(r.Reports, "telephony"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(run.Findings) != 1 || c.cause != "" && run.Findings[0].Cause != c.cause || !run.Failed() {
+				t.Errorf("want one finding %q that fails the run, got %+v", c.cause, run.Findings)
 			}
 		})
 	}

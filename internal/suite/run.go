@@ -558,20 +558,18 @@ func publish(dir string, redactor *runner.Redactor, run *record.Run) error {
 	return report.Write(dir)
 }
 
-// failedReason says why a run whose specs all passed or skipped fails.
+// failedReason says why a run whose specs all passed or skipped fails,
+// pointing to the row verdicts, which say it in full.
 func failedReason(run *record.Run) string {
 	switch {
-	case run.Stopped != "":
-		return run.Stopped
+	case !run.Verified():
+		return run.Unverified()
 	case len(run.Findings) > 0:
-		return run.Findings[0].Message
+		return "the run fails: a cause many specs share kept them from a verdict (FIRST, above)"
+	case run.Stopped != "":
+		return "the run fails: it stopped before it finished (STOPPED, above)"
 	}
-	for _, s := range run.Specs {
-		if len(s.Leftovers) > 0 {
-			return fmt.Sprintf("%s left %s on the target", s.ID, s.Leftovers[0].Resource)
-		}
-	}
-	return run.Unverified()
+	return "the run fails: something was left on the target (LEFT ON THE TARGET, above)"
 }
 
 // targetPath is the path of the --target URL.
