@@ -470,17 +470,25 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		// Colour codes only garble a log file or a CI page.
 		_ = flag.Set("ginkgo.no-color", "true")
 	}
-	if first {
+	announce := func() {
 		banner(os.Stdout, api, env, src.Name, o.Reports)
 		if o.Config == "" {
-			warnBuiltInConfig(os.Stderr, env.Client.Base())
+			warnBuiltInConfig(os.Stdout, env.Client.Base())
 		}
 		if o.Insecure {
-			fmt.Fprintln(os.Stderr, "WARNING: --insecure: the target's TLS certificate is not verified")
+			fmt.Println("WARNING: --insecure: the target's TLS certificate is not verified")
 		}
 		if w := repeatedBasePath(env); w != "" {
-			fmt.Fprintln(os.Stderr, "WARNING: "+w)
+			fmt.Println("WARNING: " + w)
 		}
+	}
+	switch {
+	case suiteConfig.ParallelTotal > 1:
+		// The ginkgo CLI shows a parallel process's own output only when
+		// it fails; a report node's output it shows, once, from process 1.
+		ginkgo.ReportBeforeSuite(func(ginkgo.Report) { announce() })
+	case first:
+		announce()
 	}
 	if !suiteConfig.DryRun {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
