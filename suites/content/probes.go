@@ -38,7 +38,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 		"XML body declared as JSON":        {Step: "xml_declared_json"},
 		"JSON body declared as XML":        {Step: "json_declared_xml"},
 		"abandoned requests":               {Run: abandonedRequests(cfg, checker), Weight: 2, Uses: []string{"requests.model", "abandon"}},
-		"configured fault trigger":         {Step: "fault"},
+		"configured fault trigger":         {Run: faultTrigger, Uses: []string{"requests.fault"}},
 	}
 }
 
@@ -80,4 +80,18 @@ func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.
 		ex := s.Send(sent)
 		s.Verify(checker.Success(ex, s.Variant.Kind))
 	}
+}
+
+// faultTrigger sends the request the deployment is configured to fail on.
+// A correct server cannot be made to fail from outside: what is checked is
+// the envelope of the 5xx it answers; an answer that is no 5xx provoked
+// nothing to judge.
+func faultTrigger(s *suite.Spec) {
+	sent := s.Request("fault")
+	ex := s.Send(sent)
+	if ex.Status < 500 {
+		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: sent.Key,
+			Message: fmt.Sprintf("%s answered %d: the fault trigger provoked no 5xx, so there was no envelope to judge; configure a request the deployment fails on (vars.fault_model)", sent.Key, ex.Status)})
+	}
+	s.Expect(ex, sent)
 }
