@@ -228,7 +228,6 @@ func Write(path string, redact func(string) string, suites ...Suite) error {
 	return nil
 }
 
-
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 // summary is a failure message up to its first blank line: the problems,

@@ -381,4 +381,3 @@ func Write(dir string) error {
 	}
 	return nil
 }
-
