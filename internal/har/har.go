@@ -133,6 +133,31 @@ type Stream struct {
 	Fill   int    `json:"fill"`
 	Suffix string `json:"suffix"`
 	Size   int64  `json:"size"`
+	// Encoding is "base64" when prefix and suffix are not text.
+	Encoding string `json:"encoding,omitempty"`
+}
+
+// encoded is s as a recording holds it: prefix and suffix base64 when
+// either is not text.
+func (s Stream) encoded() *Stream {
+	if isText([]byte(s.Prefix)) && isText([]byte(s.Suffix)) {
+		return &s
+	}
+	enc := base64.StdEncoding.EncodeToString
+	return &Stream{Prefix: enc([]byte(s.Prefix)), Fill: s.Fill, Suffix: enc([]byte(s.Suffix)), Size: s.Size, Encoding: "base64"}
+}
+
+// decoded is a recorded s with its prefix and suffix as sent.
+func (s *Stream) decoded() *Stream {
+	if s == nil || s.Encoding != "base64" {
+		return s
+	}
+	prefix, err1 := base64.StdEncoding.DecodeString(s.Prefix)
+	suffix, err2 := base64.StdEncoding.DecodeString(s.Suffix)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return &Stream{Prefix: string(prefix), Fill: s.Fill, Suffix: string(suffix), Size: s.Size}
 }
 
 // Content is a response body; Encoding "base64" for bytes that are not
@@ -246,7 +271,7 @@ func postData(req runner.Request, mime string, red func(string) string) (*PostDa
 	case req.Stream != nil:
 		s := req.Stream
 		st := &Stream{Prefix: red(string(s.Prefix)), Fill: int(s.Fill), Suffix: red(string(s.Suffix)), Size: s.Size}
-		return &PostData{MimeType: mime, Size: s.Size, SHA256: StreamDigest(st), Stream: st}, s.Size
+		return &PostData{MimeType: mime, Size: s.Size, SHA256: StreamDigest(st), Stream: st.encoded()}, s.Size
 	case req.Body == nil:
 		return nil, 0
 	}

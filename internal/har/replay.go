@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -101,6 +100,7 @@ type slot struct {
 	header http.Header
 	body   []byte // nil: only the digest is known
 	digest string
+	stream *Stream // a streamed body's shape, when recorded
 }
 
 // NewReplay prepares h to answer requests; r redacts what the recording
@@ -118,7 +118,7 @@ func NewReplay(h *HAR, r *runner.Redactor, tag Tag) *Replay {
 		}
 		s.body, s.digest = []byte{}, digest(nil)
 		if pd := e.Request.PostData; pd != nil {
-			s.body, s.digest = nil, pd.SHA256
+			s.body, s.digest, s.stream = nil, pd.SHA256, pd.Stream.decoded()
 			switch {
 			case pd.Encoding == "base64":
 				if b, err := base64.StdEncoding.DecodeString(pd.Text); err == nil {
@@ -146,6 +146,7 @@ type live struct {
 	header              http.Header
 	body                []byte
 	digest              string
+	stream              *Stream
 	fresh               []string
 }
 
@@ -198,7 +199,8 @@ func (p *Replay) live(hr *http.Request, req runner.Request) (*live, error) {
 	switch {
 	case req.Stream != nil:
 		s := req.Stream
-		l.digest = StreamDigest(&Stream{Prefix: r.Redact(string(s.Prefix)), Fill: int(s.Fill), Suffix: r.Redact(string(s.Suffix)), Size: s.Size})
+		l.stream = &Stream{Prefix: r.Redact(string(s.Prefix)), Fill: int(s.Fill), Suffix: r.Redact(string(s.Suffix)), Size: s.Size}
+		l.digest = StreamDigest(l.stream)
 	case hr.Body != nil:
 		b, err := io.ReadAll(hr.Body)
 		hr.Body.Close()
@@ -239,6 +241,12 @@ func (l *live) differs(s *slot) string {
 		}
 	}
 	switch {
+	case l.digest == s.digest:
+	case l.stream != nil && s.stream != nil:
+		a, b := l.stream, s.stream
+		if a.Size != b.Size || a.Fill != b.Fill || !matches(a.Prefix, b.Prefix, l.fresh) || !matches(a.Suffix, b.Suffix, l.fresh) {
+			diffs = append(diffs, fmt.Sprintf("streamed body of %d bytes (sha256 %.12s), recorded %d bytes (sha256 %.12s)", a.Size, l.digest, b.Size, s.digest))
+		}
 	case s.body != nil && l.body != nil:
 		if !matches(string(l.body), string(s.body), l.fresh) {
 			diffs = append(diffs, fmt.Sprintf("body of %d bytes (sha256 %.12s), recorded %d bytes (sha256 %.12s)", len(l.body), l.digest, len(s.body), s.digest))
@@ -249,12 +257,9 @@ func (l *live) differs(s *slot) string {
 	return strings.Join(diffs, "; ")
 }
 
-// freshValue is what a fresh value may be in a recording: a name, an
-// e-mail address, never a delimiter of the text around it.
-const freshValue = `[^"'&/?=,;:{}\[\]<>\s]+?`
-
 // matches tells whether the recorded text equals the sent one, each fresh
-// value of the sent one standing for any text.
+// value of the sent one standing for any text of one or more bytes that
+// holds no delimiter (a name, an e-mail address, a multipart boundary).
 func matches(sent, recorded string, fresh []string) bool {
 	if sent == recorded {
 		return true
@@ -269,23 +274,54 @@ func matches(sent, recorded string, fresh []string) bool {
 		return false
 	}
 	slices.SortFunc(present, func(a, b string) int { return len(b) - len(a) })
-	quoted := make([]string, len(present))
-	for i, f := range present {
-		quoted[i] = regexp.QuoteMeta(f)
+	// The sent text cut at each fresh value, longest first.
+	pieces := []string{sent}
+	for _, f := range present {
+		var next []string
+		for i, p := range pieces {
+			if i%2 == 1 {
+				next = append(next, p) // a wildcard's place stays
+				continue
+			}
+			parts := strings.Split(p, f)
+			for j, part := range parts {
+				if j > 0 {
+					next = append(next, "")
+				}
+				next = append(next, part)
+			}
+		}
+		pieces = next
 	}
-	split := regexp.MustCompile(strings.Join(quoted, "|"))
-	var pattern strings.Builder
-	pattern.WriteString(`\A`)
-	last := 0
-	for _, loc := range split.FindAllStringIndex(sent, -1) {
-		pattern.WriteString(regexp.QuoteMeta(sent[last:loc[0]]))
-		pattern.WriteString(freshValue)
-		last = loc[1]
+	literals := make([]string, 0, len(pieces)/2+1)
+	for i := 0; i < len(pieces); i += 2 {
+		literals = append(literals, pieces[i])
 	}
-	pattern.WriteString(regexp.QuoteMeta(sent[last:]) + `\z`)
-	re, err := regexp.Compile(pattern.String())
-	return err == nil && re.MatchString(recorded)
+	if !strings.HasPrefix(recorded, literals[0]) {
+		return false
+	}
+	return wild(recorded[len(literals[0]):], literals[1:])
 }
+
+// wild matches s against a wildcard followed by literals[0], then a
+// wildcard and literals[1], and so on to the end of s.
+func wild(s string, literals []string) bool {
+	if len(literals) == 0 {
+		return s == ""
+	}
+	for j := 1; j <= len(s); j++ {
+		if strings.IndexByte(delimiters, s[j-1]) >= 0 {
+			return false
+		}
+		if strings.HasPrefix(s[j:], literals[0]) && wild(s[j+len(literals[0]):], literals[1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// delimiters never occur in a fresh value's place.
+const delimiters = "\"'&/?=,;:{}[]<> \t\r\n"
 
 // miss is the error of a request no entry answers, naming the closest.
 func (p *Replay) miss(l *live, spec string, pool []*slot) error {

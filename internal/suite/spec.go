@@ -213,6 +213,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 		_ = w.Close()
 		req.Body = slices.Concat(head, content, buf.Bytes())
 		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Fresh = append(req.Fresh, w.Boundary()) // random: a replay takes any in its place
 		sent.form = &formBounds{head: len(head), tail: buf.Len()}
 		return
 	}
