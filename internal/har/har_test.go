@@ -304,3 +304,32 @@ func TestReadRefusesWhatIsNotHAR(t *testing.T) {
 		t.Error("a missing file read")
 	}
 }
+
+// Requests a replay holds no answer for never make the target count as
+// unreachable: the next request the recording holds is answered.
+func TestMissesDoNotTripTheUnreachableBreaker(t *testing.T) {
+	file, _ := record(t, t.TempDir())
+	h, err := Read(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, target, _ := h.About()
+	c, err := runner.New(runner.Options{Target: target, Redactor: redactor(), Replay: NewReplay(h, redactor(), tag), MaxTransportFailures: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if ex := c.Do(runner.Request{Method: "DELETE", Path: "/nothing", Origin: "«a»"}); !errors.Is(ex.Err, runner.ErrNotRecorded) {
+			t.Fatalf("want not in the recording, got %v", ex.Err)
+		}
+	}
+	if ex := c.Do(requests()[0]); ex.Err != nil || ex.Status != 200 {
+		t.Fatalf("after misses: %d %v", ex.Status, ex.Err)
+	}
+	if !c.Replaying() || c.ProxyFor() != "none" {
+		t.Error("a replaying client says so, and uses no proxy")
+	}
+	if err := c.Abandon(requests()[0]); err != nil {
+		t.Errorf("a replay has nothing to abandon: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package selftest
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,6 +61,20 @@ func readRecord(t *testing.T, r run, api string) *record.Run {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// counts are a record's specs by outcome and reason.
+func counts(rec *record.Run) string {
+	n := map[string]int{}
+	for _, o := range outcomes(rec) {
+		n[strings.TrimSpace(o)]++
+	}
+	keys := slices.Sorted(maps.Keys(n))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, n[k])
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // sameOutcomes fails the test for every spec whose outcome differs.
@@ -133,6 +149,9 @@ func TestReplayOfARecordingGivesTheLiveOutcomes(t *testing.T) {
 				t.Errorf("replay: exit %d, live %d\n%s", replayed.Exit, live.Exit, tail(replayed.Output))
 			}
 			sameOutcomes(t, liveRec, rec)
+			if info, err := os.Stat(file); err == nil {
+				t.Logf("%s: recording %d bytes; live exit %d %s; replay exit %d %s", c.name, info.Size(), live.Exit, counts(liveRec), replayed.Exit, counts(rec))
+			}
 			if c.name == "telephony-skips" && !slices.ContainsFunc(rec.Specs, func(s record.Spec) bool { return s.Reason == record.Configuration }) {
 				t.Error("the run with skips skipped nothing")
 			}
@@ -237,6 +256,7 @@ func TestRecordingIsJudgedAgainUnderAnotherReading(t *testing.T) {
 	if changed == 0 {
 		t.Error("no spec of the lenient-only rows in the run")
 	}
+	t.Logf("strict live run %s; lenient replay %s", counts(liveRec), counts(rec))
 }
 
 // A spec whose requests the recording does not hold (another

@@ -396,7 +396,13 @@ func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	results := make([]*runner.Exchange, most)
 	var next atomic.Int64
 	var refused atomic.Bool
-	InParallel(min(InFlight, most), func(int) {
+	workers := min(InFlight, most)
+	if s.Client.Replaying() {
+		// One at a time, the recording's answers in the order they were
+		// sent: no request past the recorded refusal.
+		workers = 1
+	}
+	InParallel(workers, func(int) {
 		for !refused.Load() {
 			i := int(next.Add(1)) - 1
 			if i >= most {
