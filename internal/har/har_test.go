@@ -76,7 +76,7 @@ func tag(origin string) (string, string) {
 
 // record sends the requests to a loopback server with a recording client
 // and merges the recording into dir/run.har.
-func record(t *testing.T, dir string) (string, []*runner.Exchange) {
+func recordRun(t *testing.T, dir string) (string, []*runner.Exchange) {
 	t.Helper()
 	srv := reference(t)
 	file := filepath.Join(dir, "run.har")
@@ -106,7 +106,7 @@ func record(t *testing.T, dir string) (string, []*runner.Exchange) {
 
 func TestRecordingIsHAR12RedactedAndTagged(t *testing.T) {
 	dir := t.TempDir()
-	file, _ := record(t, dir)
+	file, _ := recordRun(t, dir)
 	if err := CheckSchema(file, schemaDir); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func replayClient(t *testing.T, file string) *runner.Client {
 }
 
 func TestReplayAnswersTheSameRequestsAsRecorded(t *testing.T) {
-	file, live := record(t, t.TempDir())
+	file, live := recordRun(t, t.TempDir())
 	c := replayClient(t, file)
 	reqs := requests()
 	reqs[1].Body = []byte(strings.Replace(string(reqs[1].Body), "fresh-1234", "fresh-9876", 1)) // made up anew
@@ -308,7 +308,7 @@ func TestReadRefusesWhatIsNotHAR(t *testing.T) {
 // Requests a replay holds no answer for never make the target count as
 // unreachable: the next request the recording holds is answered.
 func TestMissesDoNotTripTheUnreachableBreaker(t *testing.T) {
-	file, _ := record(t, t.TempDir())
+	file, _ := recordRun(t, t.TempDir())
 	h, err := Read(file)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -168,7 +169,7 @@ func readPart(path string) ([]Entry, error) {
 	return out, nil
 }
 
-// Write writes h to path atomically, its text passed through redact
+// Write writes h to path atomically (record.WriteFile), its text passed through redact
 // (which must leave it JSON).
 func Write(path string, redact func(string) string, h *HAR) error {
 	raw, err := json.MarshalIndent(h, "", "  ")
@@ -184,22 +185,7 @@ func Write(path string, redact func(string) string, h *HAR) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("recording %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".har-*.tmp")
-	if err != nil {
-		return fmt.Errorf("recording %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(append(raw, '\n'))
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
+	if err := record.WriteFile(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("recording %s: %w", path, err)
 	}
 	return nil
