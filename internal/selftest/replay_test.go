@@ -313,6 +313,22 @@ func TestReplayOfAnotherConfigurationIsNotChecked(t *testing.T) {
 	}
 }
 
+// A recorded run that cannot start (nothing speaks HTTP at the target)
+// leaves neither a recording nor a part of one.
+func TestRecordedRunThatCannotStartLeavesNoRecording(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	target := srv.URL
+	srv.Close() // nothing listens there any more
+	dir := t.TempDir()
+	out, err := suiteCommand(t, "telephony", "--target="+target, "--reports="+t.TempDir(), "--record="+filepath.Join(dir, "run.har")).CombinedOutput()
+	if exitErr, ok := err.(*exec.ExitError); !ok || exitErr.ExitCode() != 2 {
+		t.Fatalf("want exit 2, got %v\n%s", err, tail(string(out)))
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("left in the recording's folder: %v", left)
+	}
+}
+
 // Under ginkgo -p every process's exchanges end in the one recording, in
 // order of time, and its replay gives the live outcomes.
 func TestRecordingUnderGinkgoParallel(t *testing.T) {

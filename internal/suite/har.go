@@ -110,3 +110,12 @@ func (r *recording) conclude(run *record.Run, o *Options, redactor *runner.Redac
 	}
 	fmt.Printf("recording: %s (HAR 1.2, %d exchanges%s)\n", o.Record, n, size)
 }
+
+// discard removes this process's part of a recording the run will not
+// write (it cannot start).
+func (r *recording) discard(o *Options) {
+	if r.rec != nil {
+		_ = r.rec.Close()
+		har.Discard(o.Record, r.seed)
+	}
+}

@@ -463,6 +463,9 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
+		if env != nil {
+			env.recording.discard(o)
+		}
 		stop(api, o.Reports, redactor, err)
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
@@ -495,6 +498,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	}
 	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
+			env.recording.discard(o)
 			stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
 		}
 	}
