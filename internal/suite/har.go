@@ -74,14 +74,15 @@ func (r *recording) start(o *Options, cases []Case, redactor *runner.Redactor) e
 
 // conclude marks a replayed run's record with the recording it judged,
 // and writes a recorded run's HAR from every process's part, each entry
-// tagged with its spec's outcome.
-func (r *recording) conclude(run *record.Run, o *Options, redactor *runner.Redactor) {
+// tagged with its spec's outcome; it returns the line naming the
+// recording, for the end of the output.
+func (r *recording) conclude(run *record.Run, o *Options, redactor *runner.Redactor) string {
 	if r.replayed != nil {
 		version, target, at := r.replayed.About()
 		run.Replay = &record.Replay{File: o.Replay, Recorded: at, Version: version, Target: target}
 	}
 	if r.rec == nil {
-		return
+		return ""
 	}
 	if err := r.rec.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "--record: writing this process's exchanges: %v\n", err)
@@ -101,14 +102,14 @@ func (r *recording) conclude(run *record.Run, o *Options, redactor *runner.Redac
 		if run.Stopped == "" {
 			run.Stopped = redactor.Clean("the recording could not be written (--record): " + err.Error())
 		}
-		return
+		return ""
 	}
 	run.Recording = o.Record
 	size := ""
 	if info, err := os.Stat(o.Record); err == nil {
 		size = fmt.Sprintf(", %d bytes", info.Size())
 	}
-	fmt.Printf("recording: %s (HAR 1.2, %d exchanges%s)\n", o.Record, n, size)
+	return fmt.Sprintf("recording: %s (HAR 1.2, %d exchanges%s)", o.Record, n, size)
 }
 
 // discard removes this process's part of a recording the run will not

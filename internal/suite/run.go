@@ -525,13 +525,16 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	}
 	results(run, r, cases)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
-	env.recording.conclude(run, o, env.Client.Redactor())
+	recorded := env.recording.conclude(run, o, env.Client.Redactor())
 	if cat, err := catalog.Load(api); err == nil {
 		verdicts(os.Stdout, run, cat)
 	}
 	if o.Reports != "" {
 		gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
 		fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
+	}
+	if recorded != "" {
+		fmt.Println(recorded)
 	}
 	uncacheable()
 	if run.Failed() && r.SuiteSucceeded {
