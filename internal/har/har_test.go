@@ -241,6 +241,11 @@ func TestReplayAnswersTheSameRequestsAsRecorded(t *testing.T) {
 	if ex := c.Do(other); !errors.Is(ex.Err, runner.ErrNotRecorded) || !strings.Contains(ex.Err.Error(), "header Authorization") {
 		t.Errorf("another credential should be named: %v", ex.Err)
 	}
+	bare := reqs[0]
+	bare.Header = nil
+	if ex := c.Do(bare); !errors.Is(ex.Err, runner.ErrNotRecorded) || !strings.Contains(ex.Err.Error(), "header Authorization not sent") {
+		t.Errorf("a request without the recorded credential should be named: %v", ex.Err)
+	}
 	moved := reqs[0]
 	moved.Query = map[string][]string{"format": {"xml"}}
 	if ex := c.Do(moved); !errors.Is(ex.Err, runner.ErrNotRecorded) || !strings.Contains(ex.Err.Error(), `query "format=xml", recorded "format=json"`) {

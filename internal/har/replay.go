@@ -85,6 +85,8 @@ func (h *HAR) About() (version, target string, recorded time.Time) {
 // from the closest entry.
 type Replay struct {
 	mu       sync.Mutex
+	once     sync.Once
+	h        *HAR
 	slots    []*slot
 	tagged   bool
 	specs    map[string]int // entries by spec
@@ -104,11 +106,17 @@ type slot struct {
 }
 
 // NewReplay prepares h to answer requests; r redacts what the recording
-// holds (a HAR from another tool holds the secrets themselves), tag says
+// holds (a HAR from another tool holds the secrets themselves) when the
+// first request comes, so secrets added to r until then count; tag says
 // which spec sent a request.
 func NewReplay(h *HAR, r *runner.Redactor, tag Tag) *Replay {
-	p := &Replay{specs: map[string]int{}, redactor: r, tag: tag}
-	for _, e := range h.Log.Entries {
+	return &Replay{h: h, specs: map[string]int{}, redactor: r, tag: tag}
+}
+
+// index reads the recording's entries, redacted.
+func (p *Replay) index() {
+	r := p.redactor
+	for _, e := range p.h.Log.Entries {
 		s := &slot{e: e, header: http.Header{}}
 		if u, err := url.Parse(r.Redact(e.Request.URL)); err == nil {
 			s.path, s.query = u.EscapedPath(), u.RawQuery
@@ -118,13 +126,15 @@ func NewReplay(h *HAR, r *runner.Redactor, tag Tag) *Replay {
 		}
 		s.body, s.digest = []byte{}, digest(nil)
 		if pd := e.Request.PostData; pd != nil {
+			// A body the file holds neither as text nor as a digest (a
+			// browser leaves large ones out) is unknown: digest "".
 			s.body, s.digest, s.stream = nil, pd.SHA256, pd.Stream.decoded()
 			switch {
 			case pd.Encoding == "base64":
 				if b, err := base64.StdEncoding.DecodeString(pd.Text); err == nil {
 					s.body = []byte(r.Redact(string(b)))
 				}
-			case pd.Text != "" || pd.Size == 0 && pd.SHA256 == "":
+			case pd.Text != "" || pd.SHA256 == "" && e.Request.BodySize <= 0:
 				s.body = []byte(r.Redact(pd.Text))
 			}
 			if s.body != nil {
@@ -137,7 +147,6 @@ func NewReplay(h *HAR, r *runner.Redactor, tag Tag) *Replay {
 		}
 		p.slots = append(p.slots, s)
 	}
-	return p
 }
 
 // live is a request the suite sends, redacted.
@@ -152,6 +161,7 @@ type live struct {
 
 // RoundTrip answers hr from the recording.
 func (p *Replay) RoundTrip(hr *http.Request) (*http.Response, error) {
+	p.once.Do(p.index)
 	req, _ := runner.RequestOf(hr.Context())
 	l, err := p.live(hr, req)
 	if err != nil {
@@ -240,8 +250,20 @@ func (l *live) differs(s *slot) string {
 			diffs = append(diffs, fmt.Sprintf("header %s %q, recorded %q", k, want, got))
 		}
 	}
+	// A credential the recorded request carried must be sent too.
+	recorded := make([]string, 0, len(s.header))
+	for k := range s.header {
+		recorded = append(recorded, k)
+	}
+	sort.Strings(recorded)
+	for _, k := range recorded {
+		got := strings.Join(s.header.Values(k), ", ")
+		if _, sent := l.header[k]; !sent && (k == "Authorization" || strings.Contains(got, "[redacted:")) {
+			diffs = append(diffs, fmt.Sprintf("header %s not sent, recorded %q", k, got))
+		}
+	}
 	switch {
-	case l.digest == s.digest:
+	case l.digest == s.digest, s.body == nil && s.digest == "":
 	case l.stream != nil && s.stream != nil:
 		a, b := l.stream, s.stream
 		if a.Size != b.Size || a.Fill != b.Fill || !matches(a.Prefix, b.Prefix, l.fresh) || !matches(a.Suffix, b.Suffix, l.fresh) {

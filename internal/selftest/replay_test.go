@@ -2,6 +2,7 @@ package selftest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -9,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/confsuite/apiconform/internal/har"
 	"github.com/confsuite/apiconform/internal/junit"
@@ -226,6 +230,96 @@ func lenientOnlyContent() http.Handler {
 		}
 		setMessages(req, r, msgs)
 	})
+}
+
+// A HAR as another tool writes it (a proxy's or a browser's export: none
+// of the suite's _ fields, the secrets themselves in the headers, header
+// names in lower case) replays too, with the live run's outcomes, matched
+// by method, path, query, headers and body alone.
+func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
+	for _, c := range []struct {
+		api    string
+		server http.Handler
+	}{{"telephony", reftel.New(reftel.DefaultSeed())}, {"content", contentReference()}} {
+		t.Run(c.api, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, c.api+".har")
+			live := runSuite(t, c.api, c.server, nil, "--record="+file)
+			foreign := filepath.Join(dir, "foreign.har")
+			asAnotherTool(t, file, foreign, c.api)
+			if err := har.CheckSchema(foreign, harSchema); err != nil {
+				t.Fatal(err)
+			}
+			_, rec := replaySuite(t, c.api, foreign)
+			sameOutcomes(t, readRecord(t, live, c.api), rec)
+			if rec.Replay == nil || rec.Replay.Version != "other-proxy 2.1" {
+				t.Errorf("the replay should name the tool that wrote the HAR: %+v", rec.Replay)
+			}
+		})
+	}
+}
+
+// asAnotherTool rewrites a recording as another tool would have written
+// it: the _ fields gone, each [redacted:credentials.<role>] marker the
+// fixture's secret again, header names in lower case.
+func asAnotherTool(t *testing.T, from, to, api string) {
+	t.Helper()
+	raw, err := os.ReadFile(fixture(t, api+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Credentials map[string]string `yaml:"credentials"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile(`\[redacted:credentials\.([^\]|]+)[^\]]*\]`)
+	text = marker.ReplaceAllFunc(text, func(m []byte) []byte {
+		return []byte(cfg.Credentials[string(marker.FindSubmatch(m)[1])])
+	})
+	var doc map[string]any
+	if err := json.Unmarshal(text, &doc); err != nil {
+		t.Fatal(err)
+	}
+	log := doc["log"].(map[string]any)
+	log["creator"] = map[string]any{"name": "other-proxy", "version": "2.1"}
+	var strip func(v any)
+	strip = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if strings.HasPrefix(k, "_") {
+					delete(v, k)
+					continue
+				}
+				strip(x)
+			}
+		case []any:
+			for _, x := range v {
+				strip(x)
+			}
+		}
+	}
+	strip(doc)
+	for _, e := range log["entries"].([]any) {
+		for _, side := range []string{"request", "response"} {
+			for _, h := range e.(map[string]any)[side].(map[string]any)["headers"].([]any) {
+				h.(map[string]any)["name"] = strings.ToLower(h.(map[string]any)["name"].(string))
+			}
+		}
+	}
+	out, _ := json.Marshal(doc)
+	if !bytes.Contains(out, []byte(cfg.Credentials["valid"])) || bytes.Contains(out, []byte("[redacted:")) || bytes.Contains(out, []byte(`"_`)) {
+		t.Fatal("the rewritten HAR should hold the secrets and none of the suite's fields")
+	}
+	if err := os.WriteFile(to, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A recording made under the strict reading, judged again under the
