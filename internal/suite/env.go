@@ -44,6 +44,8 @@ type Env struct {
 	Verbose bool
 	console *atomic.Int32
 	live    *live
+	// recording is the run's --record or --replay.
+	recording *recording
 }
 
 // pace sets the client's pace: --rate, else the configuration's, shared
