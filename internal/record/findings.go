@@ -78,9 +78,11 @@ func (t Tally) Causes(l Layout) []Cause {
 			Finding: Finding{Cause: "credentials", Message: fmt.Sprintf(
 				"the target refuses credentials.valid: %d of %d answers to requests sent with it are 401 or 403 where the row documents neither, and %d granted anything; check credentials.valid and auth (header, value)", t.Refused, t.Valid, t.Granted)},
 			Key: "credentials.valid",
+			// When the valid credential is refused, a refusal of any other
+			// is as likely the way they are sent (auth) as the row's fault.
 			Matches: func(s Spec) bool {
 				return slices.ContainsFunc(s.Exchanges, func(ex Exchange) bool {
-					return ex.Role == "valid" && (ex.Status == 401 || ex.Status == 403) && s.Code != ex.Status
+					return ex.Role != "" && (ex.Status == 401 || ex.Status == 403) && s.Code != ex.Status
 				})
 			},
 		})
@@ -103,7 +105,7 @@ func (t Tally) Causes(l Layout) []Cause {
 			},
 		})
 	}
-	if unlike && len(causes) == 0 {
+	if unlike {
 		causes = append(causes, Cause{
 			Finding: Finding{Cause: "not_this_api", Message: fmt.Sprintf(
 				"the target does not look like the %s API: %d of %d specs got answers with neither the documented code nor the documented body, and no success row passed; check --target", l.API, t.Unlike, t.Judged)},

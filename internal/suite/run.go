@@ -396,7 +396,7 @@ func Embed(api string, o Options, setup Setup) bool {
 	if err != nil {
 		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 		if o.Reports != "" && ginkgo.GinkgoParallelProcess() == 1 {
-			refuse(api, o.Reports, redactor, msg)
+			refuse(api, &o, redactor, msg)
 		}
 		return ginkgo.Describe(api, ginkgo.Label(api), func() {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
@@ -433,7 +433,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	switch {
 	case o.Version:
 		fmt.Println(versionLine())
-		return false
+		return printedOnly()
 	case o.PrintDefaults:
 		defaults, err := target.Defaults(api)
 		if err != nil {
@@ -441,14 +441,14 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 			os.Exit(ExitConfig)
 		}
 		_, _ = os.Stdout.Write(defaults)
-		return false
+		return printedOnly()
 	case o.Help:
 		fmt.Printf("%s: the %s suite's own flags (Ginkgo's are listed by --help):\n", versionLine(), api)
 		o.PrintFlags(os.Stdout)
-		return false
+		return printedOnly()
 	case o.List:
 		list(api, o, setup)
-		return false
+		return printedOnly()
 	}
 	o.fromEnvironment()
 	o.resolvePaths()
@@ -472,7 +472,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		if env != nil {
 			env.recording.discard(o)
 		}
-		stop(api, o.Reports, redactor, err)
+		stop(api, o, redactor, err)
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
 	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
@@ -505,7 +505,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
 			env.recording.discard(o)
-			stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
+			stop(api, o, redactor, fmt.Errorf("--target: %w", err))
 		}
 	}
 	Register(env, cases)
@@ -515,6 +515,18 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		}
 	})
 	return true
+}
+
+// printedOnly ends a run that only printed (--version, --list …): a
+// compiled suite exits at once, so nothing follows what it printed (the
+// testing package would add PASS, which breaks --print-defaults > file);
+// under go test, which forbids exiting 0 inside a test, it returns.
+func printedOnly() bool {
+	if f := flag.Lookup("test.paniconexit0"); f != nil && f.Value.String() == "true" {
+		return false
+	}
+	os.Exit(0)
+	return false
 }
 
 // finish writes the run's record, renders the JUnit report, the console's
@@ -705,24 +717,39 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 
 // stop ends a run that cannot start, leaving a record and a report that
 // say why, so a CI job never finds them silently missing.
-func stop(api, dir string, redactor *runner.Redactor, err error) {
+func stop(api string, o *Options, redactor *runner.Redactor, err error) {
 	msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 	fmt.Fprintln(os.Stderr, msg)
-	refuse(api, dir, redactor, msg)
+	refuse(api, o, redactor, msg)
 	os.Exit(ExitConfig)
 }
 
 // refuseFlags replaces the API's reports with ones saying the command line
 // could not be parsed; the flag package has printed why and exits 2.
 func refuseFlags(api, reports, why string) {
-	refuse(api, reports, runner.NewRedactor(), api+" conformance cannot start: the command line could not be parsed ("+why+"); no request was sent")
+	refuse(api, &Options{Reports: reports}, runner.NewRedactor(), api+" conformance cannot start: the command line could not be parsed ("+why+"); no request was sent")
 }
 
-// refuse writes the reports of a run that could not start.
-func refuse(api, dir string, redactor *runner.Redactor, msg string) {
+// shownTarget is --target as a report may show it: never one holding user
+// information, a query or a fragment, which is refused unrepeated.
+func shownTarget(target string, redactor *runner.Redactor) string {
+	u, err := url.Parse(target)
+	if err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "(not shown: refused)"
+	}
+	return redactor.Clean(target)
+}
+
+// refuse writes the reports of a run that could not start, with what it
+// was given.
+func refuse(api string, o *Options, redactor *runner.Redactor, msg string) {
 	now := time.Now()
-	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now, Stopped: msg, Specs: []record.Spec{}}
-	if err := publish(dir, redactor, run); err != nil {
+	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now, Stopped: msg, Specs: []record.Spec{},
+		Target: shownTarget(o.Target, redactor), Config: o.Config, Reading: o.Reading, Baseline: o.Baseline, RequireAll: o.RequireAll}
+	if cat, err := catalog.Load(api); err == nil {
+		run.Page = cat.Page
+	}
+	if err := publish(o.Reports, redactor, run); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
 }

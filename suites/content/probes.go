@@ -2,11 +2,13 @@ package content
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
+	"github.com/confsuite/apiconform/runner"
 )
 
 // probes by the names the catalog uses. A probe that sends one request
@@ -45,8 +47,20 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 // succeeds checks the documented 200 on the model request.
 func succeeds(checker *check.Content) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		ex := s.Do("model")
+		sent := s.Request("model")
+		ex := s.Send(sent)
+		modelExists(s, sent, ex)
 		s.Verify(checker.Success(ex, s.Variant.Kind))
+	}
+}
+
+// modelExists ends the spec as not checked when a request for the
+// configured model is answered 404: the deployment has no such model
+// (vars.model_id), so the condition the spec needs was never provoked.
+func modelExists(s *suite.Spec, sent suite.Sent, ex *runner.Exchange) {
+	if ex.Status == http.StatusNotFound {
+		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: sent.Key, Key: "vars.model_id",
+			Message: fmt.Sprintf("%s answered 404: the deployment has no model %q; set vars.model_id to a model it has", sent.Key, sent.Vars["model_id"])})
 	}
 }
 
@@ -56,7 +70,9 @@ func succeeds(checker *check.Content) func(*suite.Spec) {
 func requestBurst(cfg *target.Content) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("rate_limit")
-		s.Expect(s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests"), sent)
+		ex := s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests")
+		modelExists(s, sent, ex)
+		s.Expect(ex, sent)
 	}
 }
 
@@ -78,6 +94,7 @@ func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.
 			}
 		}
 		ex := s.Send(sent)
+		modelExists(s, sent, ex)
 		s.Verify(checker.Success(ex, s.Variant.Kind))
 	}
 }
