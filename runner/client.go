@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"slices"
@@ -221,7 +222,7 @@ func New(o Options) (*Client, error) {
 	}
 	transport := &http.Transport{
 		Proxy:               proxy,
-		DialContext:         (&net.Dialer{Timeout: o.Timeout}).DialContext,
+		DialContext:         tapDial((&net.Dialer{Timeout: o.Timeout}).DialContext),
 		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: o.Timeout,
 		// HTTP/2 when a TLS target offers it, as clients of the API would use.
@@ -386,13 +387,17 @@ func (c *Client) Do(req Request) *Exchange {
 	case req.Body != nil:
 		body = strings.NewReader(string(req.Body))
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	var conn net.Conn // the connection the answer came on (see tap.go)
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
+	hr, err := http.NewRequestWithContext(traced, req.Method, target, body)
 	if err != nil {
 		ex.Err = fmt.Errorf("build request: %w", err)
 		return ex
 	}
 	if req.Stream != nil {
 		hr.ContentLength = req.Stream.Size
+		// Sent again on another connection when the one chosen takes none.
+		hr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(req.Stream.reader()), nil }
 	}
 	for k, vs := range req.Header {
 		for _, v := range vs {
@@ -424,7 +429,14 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("the target's final answer is %d %s, which is not an answer to the request; the connection was closed", resp.StatusCode, http.StatusText(resp.StatusCode))
 		return ex
 	}
-	ex.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
+	length := resp.ContentLength
+	if resp.Body == http.NoBody {
+		length = 0 // a HEAD answer's Content-Length is the GET's
+	}
+	ex.Body, err = readBody(resp.Body, length, c.maxBody)
+	if stray := bodilessBody(ctx, conn, req.Method, resp); len(stray) > 0 {
+		ex.Body = stray
+	}
 	ex.Elapsed = time.Since(start)
 	switch {
 	case err != nil:
