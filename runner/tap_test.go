@@ -95,10 +95,10 @@ func TestBodilessAnswerWithoutBody(t *testing.T) {
 
 func TestFinalHeaders(t *testing.T) {
 	for in, want := range map[string][2]int{
-		"HTTP/1.1 204 No Content\r\n\r\nxx":                     {204, 27},
+		"HTTP/1.1 204 No Content\r\n\r\nxx":                    {204, 27},
 		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 OK\r\n\r\n": {204, 44},
-		"HTTP/1.1 204 No Content\r\nA: b\r\n":                   {0, 0},
-		"HTTP/1.1 200 OK\n\nbody":                               {200, 17},
+		"HTTP/1.1 204 No Content\r\nA: b\r\n":                  {0, 0},
+		"HTTP/1.1 200 OK\n\nbody":                              {200, 17},
 	} {
 		s, e := finalHeaders([]byte(in))
 		if s != want[0] || e != want[1] {
