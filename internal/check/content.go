@@ -30,12 +30,15 @@ type Message struct {
 	// Lenient are the page's other spellings of the template (its examples
 	// contradict it), accepted in the lenient reading only.
 	Lenient []string
+	// Wordings are the page's other wordings of the template (an example
+	// words it otherwise), accepted in both readings.
+	Wordings []string
 }
 
 var templatePlaceholder = regexp.MustCompile(`\{[A-Za-z]+\}`)
 
 func (m Message) patterns(reading Reading) []*regexp.Regexp {
-	templates := []string{m.Template}
+	templates := append([]string{m.Template}, m.Wordings...)
 	if reading == Lenient {
 		templates = append(templates, m.Lenient...)
 	}
@@ -83,6 +86,11 @@ type Content struct {
 	// met in the run: a message is compiled once, however many answers
 	// are checked against it. Safe for concurrent checks (sync.Map).
 	compiled sync.Map // patternKey -> []*regexp.Regexp
+	// SuccessFormat judges a 200's body and Content-Type by the format
+	// asked for (configuration success_format); the page states the
+	// format of error messages only, so by default a 200 is judged by its
+	// code alone.
+	SuccessFormat bool
 }
 
 // patterns are m's compiled patterns in the run's reading, from the cache.
@@ -100,7 +108,7 @@ func (c *Content) patterns(m Message) []*regexp.Regexp {
 func patternKey(m Message) string {
 	var b strings.Builder
 	b.WriteString(m.Template)
-	for _, l := range m.Lenient {
+	for _, l := range slices.Concat(m.Lenient, []string{"\x02"}, m.Wordings) {
 		b.WriteString("\x00")
 		b.WriteString(l)
 	}
@@ -178,6 +186,7 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 		return append(problems, bad...)
 	}
 	used := make([]bool, len(got))
+	var missing []Message
 	for _, w := range want {
 		found := false
 		for i, g := range got {
@@ -187,14 +196,27 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 			}
 		}
 		if !found {
-			problems = append(problems, problemf("message", "want %q, got %s", w.Text(), quoteAll(got)))
+			missing = append(missing, w)
 		}
 	}
+	var extra []string
+	for i, g := range got {
+		if !used[i] {
+			extra = append(extra, g)
+		}
+	}
+	// Each error is reported once: a wrong message stands beside the one
+	// it should have been, and only what is left over is unexpected.
+	for i, w := range missing {
+		if i < len(extra) {
+			problems = append(problems, problemf("message", "want %q, got %q", w.Text(), extra[i]))
+			continue
+		}
+		problems = append(problems, problemf("message", "want %q, missing (the answer's errors: %s)", w.Text(), quoteAll(got)))
+	}
 	if c.reading == Strict {
-		for i, g := range got {
-			if !used[i] {
-				problems = append(problems, problemf("message", "unexpected error %q (the lenient reading tolerates extra errors)", g))
-			}
+		for _, g := range extra[min(len(missing), len(extra)):] {
+			problems = append(problems, problemf("message", "unexpected error %q (the lenient reading tolerates extra errors)", g))
 		}
 	}
 	return problems
@@ -208,11 +230,15 @@ func (c *Content) Envelope(ex *runner.Exchange, format string) []Problem {
 	return append(problems, bad...)
 }
 
-// Success checks a 200 answer: its Content-Type follows the format, and its
-// body is well-formed in that format and is not an error envelope.
+// Success checks a 200 answer: its code, and with SuccessFormat, that its
+// Content-Type follows the format, and its body is well-formed in that
+// format and is not an error envelope.
 func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
 	if p := transport(ex); p != nil {
 		return p
+	}
+	if !c.SuccessFormat {
+		return code(ex, 200)
 	}
 	problems := append(code(ex, 200), c.contentType(ex, format)...)
 	if format == XML {

@@ -1,8 +1,12 @@
 package check
 
 import (
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/confsuite/apiconform/runner"
 )
 
 // A message's patterns are compiled once and shared, also by checks that
@@ -31,5 +35,38 @@ func TestContentPatternsAreCompiledOnce(t *testing.T) {
 	}
 	if !matchesAny(first, "Missing 'geo_id'") {
 		t.Fatal("the lenient spelling is part of the lenient reading's patterns")
+	}
+}
+
+func errorsExchange(status int, body string) *runner.Exchange {
+	return &runner.Exchange{Method: "GET", Status: status, ResponseHeader: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
+}
+
+// The page's other wording of a template (its example) conforms in the
+// strict reading; a wrong message is reported once, beside the one it
+// should have been; only errors left over are unexpected.
+func TestContentWordingsAndErrorsReportedOnce(t *testing.T) {
+	c, err := NewContent(Strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Message{{
+		Template: "Parameter '{parameterName}' format is incorrect. Incorrect value '{value}'.",
+		Values:   map[string]string{"parameterName": "fields", "value": "FOO"},
+		Wordings: []string{"Parameter '{parameterName}' format is incorrect. Unknown value '{value}'."},
+	}}
+	for _, m := range []string{"Incorrect value", "Unknown value"} {
+		body := `{"errors":[{"message":"Parameter 'fields' format is incorrect. ` + m + ` 'FOO'."}]}`
+		if p := c.Errors(errorsExchange(422, body), JSON, 422, want); len(p) != 0 {
+			t.Errorf("%s: strict reading refused the page's wording: %v", m, p)
+		}
+	}
+	p := c.Errors(errorsExchange(422, `{"errors":[{"message":"Bad value"}]}`), JSON, 422, want)
+	if len(p) != 1 || !strings.Contains(p[0].Text, `got "Bad value"`) {
+		t.Errorf("one wrong message, one problem naming it: %v", p)
+	}
+	p = c.Errors(errorsExchange(422, `{"errors":[{"message":"Bad value"},{"message":"Other"}]}`), JSON, 422, want)
+	if len(p) != 2 || !strings.Contains(p[1].Text, `unexpected error "Other"`) {
+		t.Errorf("a wrong message and an extra one: %v", p)
 	}
 }

@@ -426,7 +426,7 @@ func (s *Spec) Messages(sent Sent) []check.Message {
 	}
 	var out []check.Message
 	for _, m := range maps {
-		msg := check.Message{Template: row.Message, Values: map[string]string{}, Lenient: row.Lenient}
+		msg := check.Message{Template: row.Message, Values: map[string]string{}, Lenient: row.Lenient, Wordings: row.Wordings}
 		for k, t := range m {
 			if v, err := target.Fill(t, vars); err == nil && v != "" {
 				msg.Values[k] = v

@@ -45,6 +45,7 @@ func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
 	if err != nil {
 		return suite.Plan{}, err
 	}
+	checker.SuccessFormat = cfg.SuccessFormat
 	return suite.Plan{
 		API:        API,
 		Deployment: &cfg.Deployment,
