@@ -257,7 +257,7 @@ func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 		ex := tries[i][len(tries[i])-1].ex
 		out[i] = ex
 		if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
-			if msg := s.tracker.add(s, sent.Step.Creates, ex, sent.Vars); msg != "" {
+			if msg := s.tracker.add(s, sent.Step, ex, sent.Vars); msg != "" {
 				bad = append(bad, msg)
 			}
 		}

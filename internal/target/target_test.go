@@ -36,6 +36,11 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 		{"unknown step", "credentials: {valid: x2345678}\nrequests: {blocked: {path: '/x'}}\n", "requests.blocked", false},
 		{"unknown credential", "credentials: {valid: x2345678}\nrequests: {blocked_user: {as: admin}}\n", "requests.blocked_user.as", false},
 		{"missing upload file", "credentials: {valid: x2345678}\nvars: {upload_file: nope.wav}\n", "requests.upload_large_file.body.file", false},
+		{"creates a kind the suite cannot remove", "credentials: {valid: x2345678}\nrequests: {create_extension: {creates: user}}\n", "requests.create_extension.creates: \"user\": the suite has no step remove_user", false},
+		{"id source with neither field nor header", "credentials: {valid: x2345678}\nrequests: {create_extension: {id: {pattern: '(x)'}}}\n", "requests.create_extension.id: give field or header", false},
+		{"id pattern without a group", "credentials: {valid: x2345678}\nids: {archive: {header: Location, pattern: '/archive/.+'}}\n", "ids.archive.pattern", false},
+		{"ids of a kind the suite never creates", "credentials: {valid: x2345678}\nids: {user: {header: Location}}\n", "ids.user: the suite creates no user", false},
+		{"address outside a removal", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: '{address}'}}\n", "requests.blocked_user.path: {address}", false},
 		{"content bad resource", "credentials: {valid: x2345678}\nresources: [{method: GET, path: '//evil.invalid/'}]\n", "resources[0].path", true},
 		{"content bad format values", "credentials: {valid: x2345678}\nformat_values: {xml: ''}\n", "format_values", true},
 	} {

@@ -33,7 +33,7 @@ var telephonyDefaults []byte
 // TelephonyRuntime are the placeholders the telephony probes fill
 // themselves: a fresh name and e-mail address for what they create, and
 // the id of what a create made.
-var TelephonyRuntime = []string{"name", "email", "id"}
+var TelephonyRuntime = []string{"name", "email", "id", "address"}
 
 // LoadTelephony reads and checks a telephony configuration over the
 // defaults and registers its secrets with the redactor.

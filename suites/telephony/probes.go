@@ -64,10 +64,10 @@ func extensionLifecycle(s *suite.Spec) {
 		return
 	}
 	s.Prepared(create.Key, created, create.Step.Codes...)
-	id, ok := s.CreatedID(created)
+	id, ok, where := s.CreatedID(create, created)
 	if !ok {
-		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: create.Key, Key: "id_field",
-			Message: fmt.Sprintf("the create answer has no %q field (id_field): the lifecycle cannot name the extension", s.Deployment.IDField)})
+		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: create.Key, Key: create.Key + ".id",
+			Message: fmt.Sprintf("the create answer gave no id in its %s: the lifecycle cannot name the extension; say where the id is (the step's id, ids.extension or id_field)", where)})
 	}
 	var step string
 	switch s.Row.Method {

@@ -54,7 +54,7 @@ type account struct {
 	Lines   map[string]*line
 	Records []record
 	Media   map[string]int
-	Pending bool // an archive requested and not yet downloaded
+	Pending string // the id of an archive requested and not yet downloaded
 }
 
 func (a *account) view() map[string]string { return map[string]string{"uid": a.UID, "title": a.Title} }
@@ -62,8 +62,9 @@ func (a *account) view() map[string]string { return map[string]string{"uid": a.U
 // variant is the state of a variant deployment.
 type variant struct {
 	accounts map[string]*account
-	lineSeq  int
-	mediaSeq int
+	lineSeq    int
+	mediaSeq   int
+	archiveSeq int
 	traceSeq int
 }
 
@@ -105,8 +106,8 @@ func (v *variant) created() []string {
 		for id := range a.Media {
 			out = append(out, fmt.Sprintf("account %s media %s", a.UID, id))
 		}
-		if a.Pending {
-			out = append(out, fmt.Sprintf("account %s archive", a.UID))
+		if a.Pending != "" {
+			out = append(out, fmt.Sprintf("account %s archive %s", a.UID, a.Pending))
 		}
 	}
 	sort.Strings(out)
@@ -149,6 +150,7 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request) {
 }
 
 type vcall struct {
+	w       http.ResponseWriter // for the headers a handler adds (Location)
 	r       *http.Request
 	body    []byte
 	token   Token
@@ -168,7 +170,8 @@ var variantRoutes = serve.NewTable(
 	serve.Route[vop]{Pattern: "accounts/*/lines/*", Methods: map[string]vop{"GET": {handle: vGetLine}, "PUT": {handle: vPutLine}, "DELETE": {handle: vDeleteLine}}},
 	serve.Route[vop]{Pattern: "accounts/*/lines/*/queue", Methods: map[string]vop{"GET": {handle: vGetQueue}}},
 	serve.Route[vop]{Pattern: "accounts/*/calls", Methods: map[string]vop{"GET": {handle: vListCalls}}},
-	serve.Route[vop]{Pattern: "accounts/*/calls/archive", Methods: map[string]vop{"POST": {handle: vRequestArchive}, "GET": {handle: vDownloadArchive}}},
+	serve.Route[vop]{Pattern: "accounts/*/calls/archive", Methods: map[string]vop{"POST": {handle: vRequestArchive}}},
+	serve.Route[vop]{Pattern: "accounts/*/calls/archive/*", Methods: map[string]vop{"GET": {handle: vDownloadArchive}}},
 	serve.Route[vop]{Pattern: "accounts/*/media", Methods: map[string]vop{"GET": {handle: vListMedia, media: true}, "POST": {handle: vUpload, media: true}}},
 	serve.Route[vop]{Pattern: "accounts/*/media/*", Methods: map[string]vop{"DELETE": {handle: vDeleteMedia, media: true}}},
 )
@@ -202,7 +205,7 @@ func (s *Server) variantCall(w http.ResponseWriter, r *http.Request, body []byte
 	case http.StatusMethodNotAllowed:
 		return 0, nil, fail(http.StatusMethodNotAllowed, "", "%s is not allowed here", r.Method)
 	}
-	c := &vcall{r: r, body: body, token: tok}
+	c := &vcall{w: w, r: r, body: body, token: tok}
 	acct := args[0]
 	if acct == "@me" {
 		if tok.Client == "" {
@@ -296,7 +299,9 @@ func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 	}
 	l := &line{UID: s.v.nextLine(), Title: title, Kind: kind, Mail: mail}
 	c.account.Lines[l.UID] = l
-	return http.StatusCreated, l, nil
+	// The new line's address alone names it: the body holds no uid.
+	c.w.Header().Set("Location", fmt.Sprintf("%s/accounts/%s/lines/%s", VariantBasePath, c.account.UID, l.UID))
+	return http.StatusCreated, map[string]string{"title": l.Title, "kind": l.Kind}, nil
 }
 
 func (c *vcall) line(id string) (*line, *apiError) {
@@ -367,7 +372,7 @@ func vListCalls(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
-func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
+func vRequestArchive(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 	var in struct {
 		From string `json:"from"`
 		To   string `json:"to"`
@@ -380,7 +385,7 @@ func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	if err1 != nil || err2 != nil || to.Before(from) {
 		return 0, nil, fail(http.StatusBadRequest, "input_error", "from and to: two dates as YYYY-MM-DD, in order")
 	}
-	if c.account.Pending {
+	if c.account.Pending != "" {
 		return 0, nil, fail(http.StatusBadRequest, "archive_already_requested", "download the pending archive first")
 	}
 	end := to.AddDate(0, 0, 1)
@@ -398,15 +403,18 @@ func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	if size > VariantMaxArchiveBytes {
 		return 0, nil, fail(http.StatusBadRequest, "records_size_too_large", "%d bytes of recordings; an archive holds at most %d", size, VariantMaxArchiveBytes)
 	}
-	c.account.Pending = true
+	s.v.archiveSeq++
+	c.account.Pending = fmt.Sprintf("ar-%04x", s.v.archiveSeq)
+	// The archive's address alone says where it is: no id in the body.
+	c.w.Header().Set("Location", fmt.Sprintf("%s/accounts/%s/calls/archive/%s", VariantBasePath, c.account.UID, c.account.Pending))
 	return http.StatusCreated, map[string]string{"state": "preparing"}, nil
 }
 
-func vDownloadArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
-	if !c.account.Pending {
-		return 0, nil, fail(http.StatusNotFound, "", "no archive is pending")
+func vDownloadArchive(_ *Server, c *vcall, args []string) (int, any, *apiError) {
+	if c.account.Pending == "" || args[0] != c.account.Pending {
+		return 0, nil, fail(http.StatusNotFound, "", "no archive %s is pending", args[0])
 	}
-	c.account.Pending = false
+	c.account.Pending = ""
 	return http.StatusOK, map[string]string{"state": "ready", "url": "/downloads/" + c.account.UID + "-calls.zip"}, nil
 }
 
