@@ -22,13 +22,13 @@ type Content struct {
 	NotFound []Step `yaml:"not_found"`
 	// Resources are documented resources, each with a method it does not
 	// support: one 405 spec each.
-	Resources []Step        `yaml:"resources"`
-	Abandon   int           `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
+	Resources []Step `yaml:"resources"`
+	Abandon   int    `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
 	// SuccessFormat requires a 200's body in the format the format
 	// parameter asks for, and its Content-Type: the page says so of error
 	// messages only (line 5), so it is off unless the deployment opts in.
-	SuccessFormat bool `yaml:"success_format"`
-	Limits    ContentLimits `yaml:"limits"`
+	SuccessFormat bool          `yaml:"success_format"`
+	Limits        ContentLimits `yaml:"limits"`
 }
 
 // FormatValues are the values of the format parameter.

@@ -61,11 +61,11 @@ func (a *account) view() map[string]string { return map[string]string{"uid": a.U
 
 // variant is the state of a variant deployment.
 type variant struct {
-	accounts map[string]*account
+	accounts   map[string]*account
 	lineSeq    int
 	mediaSeq   int
 	archiveSeq int
-	traceSeq int
+	traceSeq   int
 }
 
 func newVariant() *variant {
