@@ -77,6 +77,15 @@ func (s *Spec) Request(name string, vars ...string) Sent {
 	return s.Build(step, key, vars...)
 }
 
+// Fresh is one set of fresh values ({name}, {email} and any the
+// deployment adds), in the deployment's format (configuration fresh).
+func (s *Spec) Fresh() map[string]string {
+	if s.fresh == nil {
+		return map[string]string{}
+	}
+	return s.fresh()
+}
+
 // Build fills a step's templates and frames its body.
 func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	ginkgo.GinkgoHelper()

@@ -33,6 +33,10 @@ type Deployment struct {
 	// IDs say, by kind of resource, where a create answer puts the new
 	// id or address, when not in id_field; a step's own id wins.
 	IDs map[string]IDSource `yaml:"ids"`
+	// Fresh are templates of the values the suite makes anew for each
+	// request ({name}, {email}, and any a deployment adds), in the
+	// deployment's format: fresh.go.
+	Fresh map[string]string `yaml:"fresh"`
 	// Rate paces every request of the run, in requests a second (0: not
 	// paced); --rate overrides it.
 	Rate  float64 `yaml:"rate"`
@@ -112,6 +116,9 @@ func Load[C any, P interface {
 
 func (d *Deployment) validate(runtime []string) []error {
 	var errs []error
+	fresh := NewFreshener(d.Fresh)
+	errs = append(errs, checkFresh(fresh.templates)...)
+	runtime = append(slices.Clone(runtime), fresh.Names()...)
 	if err := checkPath("base_path", d.BasePath); err != nil && d.BasePath != "" {
 		errs = append(errs, err)
 	}
@@ -242,6 +249,9 @@ func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
 	}
 	return errs
 }
+
+// Freshener makes the deployment's fresh values.
+func (d *Deployment) Freshener() *Freshener { return NewFreshener(d.Fresh) }
 
 // kinds lists the kinds of resource the suite can remove (a step
 // remove_<kind> for each).

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -135,5 +136,35 @@ func TestDefaultsAreTheBuiltInOnes(t *testing.T) {
 	}
 	if _, err := Defaults("billing"); err == nil || !strings.Contains(err.Error(), "telephony or content") {
 		t.Errorf("an unknown API: %v", err)
+	}
+}
+
+// Fresh values follow the deployment's template, and one process never
+// gives the same twice, even from a narrow template.
+func TestFreshValuesFollowTheTemplate(t *testing.T) {
+	f := NewFreshener(map[string]string{"name": "{digits:2}", "code": "x-{letters:3}"})
+	seen := map[string]bool{}
+	for range 60 {
+		v := f.Values()
+		if !regexp.MustCompile(`^[0-9]{2}$`).MatchString(v["name"]) || v["email"] != v["name"]+"@apiconform.invalid" || !regexp.MustCompile(`^x-[a-z]{3}$`).MatchString(v["code"]) {
+			t.Fatalf("values %v do not follow their templates", v)
+		}
+		if seen[v["name"]] {
+			t.Fatalf("name %s given twice", v["name"])
+		}
+		seen[v["name"]] = true
+	}
+}
+
+func TestFreshTemplatesAreCheckedAtLoad(t *testing.T) {
+	for yaml, want := range map[string]string{
+		"credentials: {valid: x2345678}\nfresh: {name: fixed}\n":                  "fresh.name: \"fixed\" has no random part",
+		"credentials: {valid: x2345678}\nfresh: {name: \"{digits:0}\"}\n":         "fresh.name: {digits:0}",
+		"credentials: {valid: x2345678}\nfresh: {email: \"{nme}@x.test\"}\n":      "fresh.email: {nme} is no fresh value",
+		"credentials: {valid: x2345678}\nfresh: {name: \"{email}-{digits:3}\"}\n": "a fresh value may name another only when that one names none",
+	} {
+		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: want an error with %q, got %v", yaml, want, err)
+		}
 	}
 }

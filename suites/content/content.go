@@ -51,6 +51,7 @@ func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
 		Deployment: &cfg.Deployment,
 		Probes:     probes(cfg, checker),
 		Variants:   formats(cfg),
+		Fresh:      cfg.Freshener().Values,
 		Check: func(s *suite.Spec, ex *runner.Exchange, sent suite.Sent) []check.Problem {
 			return checker.Errors(ex, s.Variant.Kind, s.Row.Code, s.Messages(sent))
 		},

@@ -1,8 +1,6 @@
 package telephony
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/confsuite/apiconform/internal/check"
@@ -155,21 +153,13 @@ func secondArchive(s *suite.Spec) {
 // duplicate creates an extension, then another sharing the named value.
 func duplicate(shared string) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		first := freshValues()
+		first := s.Fresh()
 		created := s.Request("create_extension", "name", first["name"], "email", first["email"])
 		s.Prepared(created.Key, s.Send(created), created.Step.Codes...)
-		second := freshValues()
+		second := s.Fresh()
 		second[shared] = first[shared]
 		again := s.Request("create_extension", "name", second["name"], "email", second["email"])
 		s.Expect(s.Send(again), again)
 	}
 }
 
-// freshValues are a name and an e-mail address no earlier run has used, so
-// runs never collide.
-func freshValues() map[string]string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	name := "apiconform-" + hex.EncodeToString(b)
-	return map[string]string{"name": name, "email": name + "@apiconform.invalid"}
-}

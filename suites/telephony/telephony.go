@@ -47,7 +47,7 @@ func Plan(env *suite.Env, cfg *target.Telephony) (suite.Plan, error) {
 			return checker.Error(ex, s.Row)
 		},
 		Throttled: func(ex *runner.Exchange) bool { return ex.Status == http.StatusTooManyRequests },
-		Fresh:     freshValues,
+		Fresh:     cfg.Freshener().Values,
 	}, nil
 }
 

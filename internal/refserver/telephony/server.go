@@ -59,15 +59,16 @@
 //     method: 405 with no status (e.g. DELETE /accounts/{acct}, DELETE
 //     /accounts/{acct}/lines, POST /accounts/{acct}/calls, GET
 //     /accounts/{acct}/media/{uid}).
-//   - Lines: {"uid":"ln-0001","title":"phone line","kind":"phone"} plus
-//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "phone
-//     line", kind phone) and ln-0002 (title "queue line", kind queue). New
+//   - Lines: {"uid":"ln-0001","title":"100","kind":"phone"} plus
+//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "100",
+//     kind phone) and ln-0002 (title "200", kind queue). New
 //     uids are "ln-" and 4 lower-case hex digits from one counter of the
 //     server, so the first created is ln-0003. An unknown line, e.g.
 //     ln-ffff: 404 extension_not_found.
 //   - Create a line: a JSON object {"title":"…","kind":"phone|queue|ivr|fax","mail":"…"}
 //     ("mail" optional). Checked in order: body not a JSON object, title
-//     missing, empty or not a string, kind not one of the four strings (e.g.
+//     missing, not a string or not 2 to 6 digits (this deployment's own
+//     format of a line's title, its number), kind not one of the four strings (e.g.
 //     12345), mail present and not a string, or non-empty without "@": 400
 //     input_error; a title already on the account: 400 already_exists; a
 //     mail already on the account: 400 email_duplicate; the account already

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,8 +72,8 @@ type variant struct {
 func newVariant() *variant {
 	v := &variant{accounts: map[string]*account{}}
 	ours := &account{UID: "acme-01", Title: "Acme", Lines: map[string]*line{}, Media: map[string]int{}}
-	for _, kind := range []string{"phone", "queue"} {
-		l := &line{UID: v.nextLine(), Title: kind + " line", Kind: kind}
+	for i, kind := range []string{"phone", "queue"} {
+		l := &line{UID: v.nextLine(), Title: strconv.Itoa(100 * (i + 1)), Kind: kind}
 		ours.Lines[l.UID] = l
 	}
 	// Thirty recordings of 3 MiB, one a day from 2026-03-01 to 2026-03-30.
@@ -262,6 +263,9 @@ func vListLines(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	return http.StatusOK, c.account.sortedLines(), nil
 }
 
+// lineTitle is this deployment's own format of a line's title (its number).
+var lineTitle = regexp.MustCompile(`^[0-9]{2,6}$`)
+
 func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 	var in struct {
 		Title any `json:"title"`
@@ -272,8 +276,8 @@ func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	title, ok := in.Title.(string)
-	if !ok || title == "" {
-		return 0, nil, fail(http.StatusBadRequest, "input_error", "title: a non-empty string is required")
+	if !ok || !lineTitle.MatchString(title) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "title: 2 to 6 digits are required")
 	}
 	kind, ok := in.Kind.(string)
 	if !ok || !extensionTypes[kind] {
