@@ -162,4 +162,3 @@ func duplicate(shared string) func(*suite.Spec) {
 		s.Expect(s.Send(again), again)
 	}
 }
-
