@@ -33,8 +33,10 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		// Every create of an extension counts toward the client's limit,
 		// and a spec that creates one while this probe holds the client at
 		// its limit would be refused: it runs alone.
-		"extensions created to the limit": {Run: createToLimit(cfg), Serial: true, Weight: 6,
-			Uses: []string{"requests.create_extension", "limits.max_created"}},
+		// With existing.full_client, one create on that client alone.
+		"extensions created to the limit": {Run: createToLimit(cfg), Serial: cfg.Existing.FullClient == "", Weight: 6,
+			Items: existing("existing.full_client", cfg.Existing.FullClient),
+			Uses:  []string{"requests.create_extension", "limits.max_created"}},
 		"required argument missing":           {Step: "extension_missing_name"},
 		"argument of wrong type":              {Step: "extension_wrong_type"},
 		"queue resource of a phone extension": {Step: "wrong_extension_type"},
@@ -43,11 +45,14 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		// An archive pending is answered archive_already_requested before
 		// no_records or records_size_too_large: the specs that request an
 		// archive run one after another (each removes its own).
-		"range without records":                 {Step: "archive_no_records", Group: "archive"},
-		"range too large":                       {Step: "archive_too_large", Group: "archive"},
-		"second archive request":                {Run: secondArchive, Group: "archive", Weight: 3, Uses: []string{"requests.archive_requestable"}},
-		"second extension with the same e-mail": {Run: duplicate("email"), Weight: 3, Uses: []string{"requests.create_extension"}},
-		"second extension with the same name":   {Run: duplicate("name"), Weight: 3, Uses: []string{"requests.create_extension"}},
+		"range without records": {Step: "archive_no_records", Group: "archive"},
+		"range too large":       {Step: "archive_too_large", Group: "archive"},
+		"second archive request": {Run: secondArchive(cfg), Group: "archive", Weight: 3, Uses: []string{"requests.archive_requestable"},
+			Items: existing("existing.archive_client", cfg.Existing.ArchiveClient)},
+		"second extension with the same e-mail": {Run: duplicate("email", cfg.Existing.Email), Weight: 3, Uses: []string{"requests.create_extension"},
+			Items: existing("existing.email", cfg.Existing.Email)},
+		"second extension with the same name": {Run: duplicate("name", cfg.Existing.Name), Weight: 3, Uses: []string{"requests.create_extension"},
+			Items: existing("existing.name", cfg.Existing.Name)},
 	}
 }
 
@@ -121,6 +126,12 @@ func requestBurst(cfg *target.Telephony) func(*suite.Spec) {
 // no batch follows it.
 func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
+		if c := cfg.Existing.FullClient; c != "" {
+			// A client at its limit already: one create is refused.
+			sent := s.Request("create_extension", "client", c)
+			s.Expect(s.Send(sent), sent)
+			return
+		}
 		for sent := 0; sent < cfg.Limits.MaxCreated; {
 			batch := make([]suite.Sent, min(suite.InFlight, cfg.Limits.MaxCreated-sent))
 			for i := range batch {
@@ -141,18 +152,47 @@ func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 	}
 }
 
-// secondArchive requests an archive twice; the first is removed after the
-// spec, which frees the client to ask again.
-func secondArchive(s *suite.Spec) {
-	first := s.Request("archive_requestable")
-	s.Prepared(first.Key, s.Send(first), first.Step.Codes...)
-	again := s.Request("archive_requestable")
-	s.Expect(s.Send(again), again)
+// existing splits a collision probe by the way it runs: against data it
+// creates first (one spec, named as the catalog names the probe), or, when
+// key is set, against the existing data it names (the spec's name says so).
+func existing(key, value string) func() []suite.Item {
+	return func() []suite.Item {
+		if value == "" {
+			return []suite.Item{{}}
+		}
+		return []suite.Item{{Name: "against " + key, Key: key}}
+	}
 }
 
-// duplicate creates an extension, then another sharing the named value.
-func duplicate(shared string) func(*suite.Spec) {
+// secondArchive requests an archive twice; the first is removed after the
+// spec, which frees the client to ask again. With existing.archive_client,
+// it asks once, for that client, whose archive is pending already.
+func secondArchive(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
+		if c := cfg.Existing.ArchiveClient; c != "" {
+			again := s.Request("archive_requestable", "client", c)
+			s.Expect(s.Send(again), again)
+			return
+		}
+		first := s.Request("archive_requestable")
+		s.Prepared(first.Key, s.Send(first), first.Step.Codes...)
+		again := s.Request("archive_requestable")
+		s.Expect(s.Send(again), again)
+	}
+}
+
+// duplicate creates an extension, then another sharing the named value;
+// with an existing value (existing.email, existing.name), it sends only
+// the one create that shares it.
+func duplicate(shared, existing string) func(*suite.Spec) {
+	return func(s *suite.Spec) {
+		if existing != "" {
+			values := s.Fresh()
+			values[shared] = existing
+			again := s.Request("create_extension", "name", values["name"], "email", values["email"])
+			s.Expect(s.Send(again), again)
+			return
+		}
 		first := s.Fresh()
 		created := s.Request("create_extension", "name", first["name"], "email", first["email"])
 		s.Prepared(created.Key, s.Send(created), created.Step.Codes...)

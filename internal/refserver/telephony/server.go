@@ -71,7 +71,10 @@
 //     format of a line's title, its number), kind not one of the four strings (e.g.
 //     12345), mail present and not a string, or non-empty without "@": 400
 //     input_error; a title already on the account: 400 already_exists; a
-//     mail already on the account: 400 email_duplicate; the account already
+//     mail already on the account: 400 email_duplicate; a mail that is not
+//     one of the account's users (desk@acme-01.test, ln-0001's;
+//     ops@acme-01.test; hall@acme-01.test; users cannot be created or
+//     deleted through the API): 400 input_error; the account already
 //     holding 8 lines: 400 limit_exceeded (acme-01 starts with 2, so 6 can
 //     be created). Answer 201 with `Location: /pbx/v2/accounts/acme-01/lines/ln-0003`
 //     and a body without the uid, e.g. {"title":"desk","kind":"fax"}: the

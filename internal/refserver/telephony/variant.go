@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,9 @@ func newVariant() *variant {
 	ours := &account{UID: "acme-01", Title: "Acme", Lines: map[string]*line{}, Media: map[string]int{}}
 	for i, kind := range []string{"phone", "queue"} {
 		l := &line{UID: v.nextLine(), Title: strconv.Itoa(100 * (i + 1)), Kind: kind}
+		if i == 0 {
+			l.Mail = variantUsers[0]
+		}
 		ours.Lines[l.UID] = l
 	}
 	// Thirty recordings of 3 MiB, one a day from 2026-03-01 to 2026-03-30.
@@ -263,6 +267,10 @@ func vListLines(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	return http.StatusOK, c.account.sortedLines(), nil
 }
 
+// variantUsers are acme-01's users, by e-mail address: a line's mail must
+// be one of them; the first is ln-0001's.
+var variantUsers = []string{"desk@acme-01.test", "ops@acme-01.test", "hall@acme-01.test"}
+
 // lineTitle is this deployment's own format of a line's title (its number).
 var lineTitle = regexp.MustCompile(`^[0-9]{2,6}$`)
 
@@ -297,6 +305,11 @@ func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 		if mail != "" && l.Mail == mail {
 			return 0, nil, fail(http.StatusBadRequest, "email_duplicate", "%s is in use", mail)
 		}
+	}
+	// A line's mail is one of the account's users, who cannot be created
+	// or deleted through the API.
+	if mail != "" && !slices.Contains(variantUsers, mail) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "mail: %s is no user of the account", mail)
 	}
 	if len(lines) >= VariantMaxLines {
 		return 0, nil, fail(http.StatusBadRequest, "limit_exceeded", "an account holds at most %d lines", VariantMaxLines)

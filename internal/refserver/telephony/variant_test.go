@@ -179,15 +179,17 @@ func TestVariantSuccess(t *testing.T) {
 	if a := jsonDo(t, hs, "GET", acct+"/calls", kiosk, ""); a.code != 200 || len(a.raw) < 10 {
 		t.Fatalf("kiosk reads calls: %d %s", a.code, a.raw)
 	}
-	a = jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4242","kind":"fax","mail":"desk@example.test"}`)
+	a = jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4242","kind":"fax","mail":"ops@acme-01.test"}`)
 	if a.code != 201 || a.body["uid"] != nil || a.header.Get("Location") != acct+"/lines/ln-0003" || a.body["title"] != "4242" || a.body["kind"] != "fax" {
 		t.Fatalf("create: want 201, its Location and no uid in the body: %d %v %s", a.code, a.header, a.raw)
 	}
-	checkError(t, "mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4243","kind":"ivr","mail":"desk@example.test"}`), 400, "email_duplicate")
+	checkError(t, "mail of no user", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4244","kind":"ivr","mail":"x@example.test"}`), 400, "input_error")
+	checkError(t, "seeded mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4244","kind":"ivr","mail":"desk@acme-01.test"}`), 400, "email_duplicate")
+	checkError(t, "mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4243","kind":"ivr","mail":"ops@acme-01.test"}`), 400, "email_duplicate")
 	if a := jsonDo(t, hs, "PUT", acct+"/lines/ln-0003", owner, `{"note":"by the door"}`); a.code != 200 || a.body["note"] != "by the door" {
 		t.Fatalf("put: %d %s", a.code, a.raw)
 	}
-	if a := jsonDo(t, hs, "GET", acct+"/lines/ln-0003", owner, ""); a.code != 200 || a.body["mail"] != "desk@example.test" {
+	if a := jsonDo(t, hs, "GET", acct+"/lines/ln-0003", owner, ""); a.code != 200 || a.body["mail"] != "ops@acme-01.test" {
 		t.Fatalf("get: %d %s", a.code, a.raw)
 	}
 	if got := s.Created(); !reflect.DeepEqual(got, []string{"account acme-01 line ln-0003 (4242)"}) {
