@@ -225,6 +225,31 @@ func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
 	}
 }
 
+// Mistakes found only by knowing the probes stop the run too, naming the key.
+func TestTelephonyConfigurationMistakesNameTheKey(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	base := strings.ReplaceAll(string(fixture), "files/", files+"/")
+	for extra, want := range map[string]string{
+		"requests:\n  tel.403.access_denied/create_extension: {path: /x}\n": "requests.tel.403.access_denied/create_extension: no probe of row tel.403.access_denied sends the step create_extension",
+		"requests:\n  tel.999.nothing/foreign_client: {path: /x}\n":        "tel.999.nothing is not a row",
+		"requests:\n  create_extension: {creates: user}\n":                 "requests.create_extension.creates: \"user\": the suite has no step remove_user",
+		"retry: {attempts: 3, max_wait: 11}\n":                              "retry.max_wait (line",
+	} {
+		path := filepath.Join(t.TempDir(), "telephony.yaml")
+		if err := os.WriteFile(path, []byte(base+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path)
+		if r.Exit != 2 || r.Requests != 0 || !strings.Contains(r.Output, want) {
+			t.Errorf("%s: want exit 2, no request and %q, got exit %d, %d requests\n%s", extra, want, r.Exit, r.Requests, tail(r.Output))
+		}
+	}
+}
+
 func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "telephony.yaml")
 	cfg := "credentials:\n  valid: tel-admin-token\nvars:\n  client: '1001'\n"

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -285,7 +286,26 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 			}
 		}
 	}
-	return cases, nil
+	return cases, unsentOverrides(p, cases)
+}
+
+// unsentOverrides refuses a row's override of a step that none of the
+// row's probes sends (requests.<row id>/<step>): it would change nothing.
+func unsentOverrides(p Plan, cases []Case) error {
+	sent := map[string]bool{}
+	for _, c := range cases {
+		for _, k := range c.Keys {
+			sent[k] = true
+		}
+	}
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(p.Deployment.Requests)) {
+		row, step, scoped := strings.Cut(key, "/")
+		if scoped && !sent["requests."+key] {
+			errs = append(errs, fmt.Errorf("config: requests.%s: no probe of row %s sends the step %s, so the override would change nothing (docs/specs.md lists the keys each spec reads)", key, row, step))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // WritesLabel marks a spec that sends a request meant to create, change or
