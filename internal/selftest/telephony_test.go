@@ -235,8 +235,8 @@ func TestTelephonyConfigurationMistakesNameTheKey(t *testing.T) {
 	base := strings.ReplaceAll(string(fixture), "files/", files+"/")
 	for extra, want := range map[string]string{
 		"requests:\n  tel.403.access_denied/create_extension: {path: /x}\n": "requests.tel.403.access_denied/create_extension: no probe of row tel.403.access_denied sends the step create_extension",
-		"requests:\n  tel.999.nothing/foreign_client: {path: /x}\n":        "tel.999.nothing is not a row",
-		"requests:\n  create_extension: {creates: user}\n":                 "requests.create_extension.creates: \"user\": the suite has no step remove_user",
+		"requests:\n  tel.999.nothing/foreign_client: {path: /x}\n":         "tel.999.nothing is not a row",
+		"requests:\n  create_extension: {creates: user}\n":                  "requests.create_extension.creates: \"user\": the suite has no step remove_user",
 		"retry: {attempts: 3, max_wait: 11}\n":                              "retry.max_wait (line",
 	} {
 		path := filepath.Join(t.TempDir(), "telephony.yaml")
