@@ -271,6 +271,9 @@ func (c *Client) ProxyFor() string {
 	return u.Redacted()
 }
 
+// Deadline is when the run's time (--run-timeout) is up; zero: unbounded.
+func (c *Client) Deadline() time.Time { return c.deadline }
+
 // Base returns the target's base URL.
 func (c *Client) Base() string { return c.base.String() }
 

@@ -335,6 +335,9 @@ func (s *Spec) attempts(req runner.Request) []try {
 	tries := []try{{ex: s.Client.Do(req)}}
 	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
 		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
+		if d := s.Client.Deadline(); !d.IsZero() && time.Now().Add(wait).After(d) {
+			break // the run's time (--run-timeout) ends first
+		}
 		tries[len(tries)-1].wait = wait
 		time.Sleep(wait)
 		tries = append(tries, try{ex: s.Client.Do(req)})
