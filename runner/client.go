@@ -419,6 +419,9 @@ func (c *Client) Do(req Request) *Exchange {
 		return ex
 	}
 	defer resp.Body.Close()
+	if conn != nil {
+		ex.Local, ex.Remote = hostOf(conn.LocalAddr()), hostOf(conn.RemoteAddr())
+	}
 	// Reading the body stops when the request's time is up, whatever the
 	// connection has become (a 101 hands it over, and its reads no longer
 	// watch the context).

@@ -26,7 +26,10 @@ type Exchange struct {
 	Body           []byte
 	Elapsed        time.Duration
 	Err            error
-	redactor       *Redactor
+	// Local and Remote are the IP addresses of the connection the answer
+	// came on (the suite's end, and the target's or a proxy's), when known.
+	Local, Remote string
+	redactor      *Redactor
 }
 
 // ContentType is the response's Content-Type header, or "".

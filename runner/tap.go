@@ -225,6 +225,18 @@ func (c *tapConn) stray(ctx context.Context, announced int64) []byte {
 	}
 }
 
+// hostOf is the IP address of a connection's end, or "".
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
 // bodilessBody reads what a target sent as the body of an answer Go's
 // client never reads (a 204, a 304, an answer to HEAD), from the tap of
 // the connection it came on; nil for any other answer, or over a

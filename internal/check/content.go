@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"maps"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -33,18 +34,45 @@ type Message struct {
 	// Wordings are the page's other wordings of the template (an example
 	// words it otherwise), accepted in both readings.
 	Wordings []string
+	// Addresses are placeholders that hold an IP address (the 401
+	// message's {IP}) and are not pinned in Values: the text there must
+	// be an IP address, and equal to the one given unless it is "".
+	Addresses map[string]string
+}
+
+// pattern is one compiled spelling of a message: its expression, and the
+// address each of its groups must hold ("" for any address).
+type pattern struct {
+	re    *regexp.Regexp
+	addrs []string
+}
+
+// match says whether s is the message this pattern spells.
+func (p pattern) match(s string) bool {
+	m := p.re.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	for i, want := range p.addrs {
+		ip := net.ParseIP(m[i+1])
+		if ip == nil || want != "" && !ip.Equal(net.ParseIP(want)) {
+			return false
+		}
+	}
+	return true
 }
 
 var templatePlaceholder = regexp.MustCompile(`\{[A-Za-z]+\}`)
 
-func (m Message) patterns(reading Reading) []*regexp.Regexp {
+func (m Message) patterns(reading Reading) []pattern {
 	templates := append([]string{m.Template}, m.Wordings...)
 	if reading == Lenient {
 		templates = append(templates, m.Lenient...)
 	}
-	var out []*regexp.Regexp
+	var out []pattern
 	for _, t := range templates {
 		var b strings.Builder
+		var addrs []string
 		b.WriteString("^")
 		rest := t
 		for {
@@ -54,15 +82,19 @@ func (m Message) patterns(reading Reading) []*regexp.Regexp {
 				break
 			}
 			b.WriteString(regexp.QuoteMeta(rest[:loc[0]]))
-			if v, ok := m.Values[rest[loc[0]+1:loc[1]-1]]; ok {
+			name := rest[loc[0]+1 : loc[1]-1]
+			if v, ok := m.Values[name]; ok {
 				b.WriteString(regexp.QuoteMeta(v))
+			} else if want, ok := m.Addresses[name]; ok {
+				b.WriteString("(.+)")
+				addrs = append(addrs, want)
 			} else {
 				b.WriteString(".+")
 			}
 			rest = rest[loc[1]:]
 		}
 		b.WriteString("$")
-		out = append(out, regexp.MustCompile(b.String()))
+		out = append(out, pattern{re: regexp.MustCompile(b.String()), addrs: addrs})
 	}
 	return out
 }
@@ -85,7 +117,7 @@ type Content struct {
 	// compiled caches the patterns of each message (template and values)
 	// met in the run: a message is compiled once, however many answers
 	// are checked against it. Safe for concurrent checks (sync.Map).
-	compiled sync.Map // patternKey -> []*regexp.Regexp
+	compiled sync.Map // patternKey -> []pattern
 	// SuccessFormat judges a 200's body and Content-Type by the format
 	// asked for (configuration success_format); the page states the
 	// format of error messages only, so by default a 200 is judged by its
@@ -94,13 +126,13 @@ type Content struct {
 }
 
 // patterns are m's compiled patterns in the run's reading, from the cache.
-func (c *Content) patterns(m Message) []*regexp.Regexp {
+func (c *Content) patterns(m Message) []pattern {
 	key := patternKey(m)
 	if p, ok := c.compiled.Load(key); ok {
-		return p.([]*regexp.Regexp)
+		return p.([]pattern)
 	}
 	p, _ := c.compiled.LoadOrStore(key, m.patterns(c.reading))
-	return p.([]*regexp.Regexp)
+	return p.([]pattern)
 }
 
 // patternKey identifies a message: its template, the lenient spellings and
@@ -111,6 +143,9 @@ func patternKey(m Message) string {
 	for _, l := range slices.Concat(m.Lenient, []string{"\x02"}, m.Wordings) {
 		b.WriteString("\x00")
 		b.WriteString(l)
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.Addresses)) {
+		b.WriteString("\x03" + k + "=" + m.Addresses[k])
 	}
 	b.WriteString("\x01")
 	for _, k := range slices.Sorted(maps.Keys(m.Values)) {
@@ -260,9 +295,9 @@ func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
 	return problems
 }
 
-func matchesAny(patterns []*regexp.Regexp, s string) bool {
+func matchesAny(patterns []pattern, s string) bool {
 	for _, p := range patterns {
-		if p.MatchString(s) {
+		if p.match(s) {
 			return true
 		}
 	}
