@@ -92,6 +92,7 @@ type Client struct {
 	redactor *Redactor
 	deadline time.Time
 	pace     *rate.Limiter
+	roles    map[string]*rate.Limiter // pace by credential role (PaceRole)
 	breaker  breaker
 }
 
@@ -261,6 +262,17 @@ func pacer(perSecond float64) *rate.Limiter {
 // 0 or less stops pacing. Call it before the first request.
 func (c *Client) Pace(perSecond float64) { c.pace = pacer(perSecond) }
 
+// PaceRole paces every request carrying the credential role, in requests a
+// second, besides the run's pace (a deployment that limits each
+// credential); a request marked Unpaced is not held by it. Call it before
+// the first request.
+func (c *Client) PaceRole(role string, perSecond float64) {
+	if c.roles == nil {
+		c.roles = map[string]*rate.Limiter{}
+	}
+	c.roles[role] = pacer(perSecond)
+}
+
 // ProxyFor names the proxy requests to the target go through, user
 // information redacted, or "none".
 func (c *Client) ProxyFor() string {
@@ -303,6 +315,9 @@ type Request struct {
 	// Role is the credential role the request carries ("" for none), for
 	// the record: a run can tell when the valid credential is refused.
 	Role string
+	// Unpaced exempts the request from its role's pace (PaceRole): the
+	// rate-limit burst, whose point is to exceed it.
+	Unpaced bool
 }
 
 // Stream is a request body of Size bytes: Prefix, then Fill repeated, then
@@ -382,6 +397,12 @@ func (c *Client) Do(req Request) *Exchange {
 	if err := c.wait(ctx); err != nil {
 		ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by --rate: %v", ErrRunDeadline, err)
 		return ex
+	}
+	if l := c.roles[req.Role]; l != nil && !req.Unpaced {
+		if err := l.Wait(ctx); err != nil {
+			ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by rates.%s: %v", ErrRunDeadline, req.Role, err)
+			return ex
+		}
 	}
 	var body io.Reader
 	switch {

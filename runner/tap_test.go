@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // keepAliveServer answers each request on a kept-alive connection with the
@@ -104,5 +105,30 @@ func TestFinalHeaders(t *testing.T) {
 		if s != want[0] || e != want[1] {
 			t.Errorf("%q: got %d, %d, want %v (%q)", in, s, e, want, strings.TrimSpace(in))
 		}
+	}
+}
+
+// A credential's pace holds the requests carrying it, not the others, nor
+// those marked Unpaced (the rate-limit burst).
+func TestPaceRole(t *testing.T) {
+	target := keepAliveServer(t, func(*http.Request) string { return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" })
+	c := client(t, target, Options{})
+	c.PaceRole("partner", 10) // one every 100 ms, the first at once
+	send := func(req Request) time.Duration {
+		start := time.Now()
+		for range 3 {
+			if ex := c.Do(req); ex.Err != nil {
+				t.Fatal(ex.Err)
+			}
+		}
+		return time.Since(start)
+	}
+	if d := send(Request{Method: "GET", Path: "/", Role: "partner"}); d < 190*time.Millisecond {
+		t.Errorf("three partner requests took %s: want at least 200 ms at 10 a second", d)
+	}
+	unpaced := send(Request{Method: "GET", Path: "/", Role: "partner", Unpaced: true})
+	other := send(Request{Method: "GET", Path: "/", Role: "valid"})
+	if unpaced > 150*time.Millisecond || other > 150*time.Millisecond {
+		t.Errorf("unpaced requests took %s, another role's %s: neither is paced", unpaced, other)
 	}
 }

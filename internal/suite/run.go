@@ -394,7 +394,7 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 		if err != nil {
 			return nil, err
 		}
-		env.pace(p.Deployment.Rate)
+		env.pace(p.Deployment)
 		return Cases(env, p)
 	}
 }

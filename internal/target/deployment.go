@@ -39,8 +39,12 @@ type Deployment struct {
 	Fresh map[string]string `yaml:"fresh"`
 	// Rate paces every request of the run, in requests a second (0: not
 	// paced); --rate overrides it.
-	Rate  float64 `yaml:"rate"`
-	Retry Retry   `yaml:"retry"`
+	Rate float64 `yaml:"rate"`
+	// Rates pace the requests carrying each credential role, in requests
+	// a second (a deployment that limits each credential); the rate-limit
+	// burst is not held by them.
+	Rates map[string]float64 `yaml:"rates"`
+	Retry Retry              `yaml:"retry"`
 	// Requests override the defaults' steps by name, or by <row id>/<name>.
 	Requests map[string]Step `yaml:"requests"`
 
@@ -140,6 +144,14 @@ func (d *Deployment) validate(runtime []string) []error {
 		errs = append(errs, src.check("ids."+kind)...)
 		if _, ok := d.defaults["remove_"+kind]; !ok {
 			errs = append(errs, fmt.Errorf("ids.%s: the suite creates no %s (kinds: %s)", kind, kind, strings.Join(d.kinds(), ", ")))
+		}
+	}
+	for role, r := range d.Rates {
+		if _, ok := d.Credentials[role]; !ok {
+			errs = append(errs, fmt.Errorf("rates.%s: no credential %q (credentials: %s)", role, role, strings.Join(slices.Sorted(maps.Keys(d.Credentials)), ", ")))
+		}
+		if r <= 0 {
+			errs = append(errs, fmt.Errorf("rates.%s: a rate is positive, in requests a second", role))
 		}
 	}
 	if d.Retry.Attempts < 0 || d.Retry.MaxWait < 0 || d.Rate < 0 {
