@@ -7,6 +7,7 @@
 package runner
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -539,7 +540,12 @@ func readChunks(r io.Reader) ([]byte, error) {
 // the per-request timeout, for the server to close the connection,
 // discarding whatever the server writes unread, so the server has dealt
 // with the abandoned request before the caller sends the next one.
-func (c *Client) Abandon(req Request) error {
+func (c *Client) Abandon(req Request) error { return c.AbandonAt(req, -1) }
+
+// AbandonAt is Abandon going away after the headers and bodyBytes bytes of
+// the body (all of it when negative): a client that leaves in the middle
+// of its request. The headers announce the whole body.
+func (c *Client) AbandonAt(req Request, bodyBytes int64) error {
 	target, err := c.resolve(req)
 	if err != nil {
 		return err
@@ -596,7 +602,17 @@ func (c *Client) Abandon(req Request) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(deadline)
 	}
-	if err := hr.Write(conn); err != nil {
+	if bodyBytes >= 0 && bodyBytes < int64(len(req.Body)) {
+		// Headers for the whole body, and only its first bodyBytes: Write
+		// reports the shortfall once it has written them.
+		hr.ContentLength = int64(len(req.Body))
+		hr.Body = io.NopCloser(strings.NewReader(string(req.Body[:bodyBytes])))
+		bw := bufio.NewWriter(conn)
+		_ = hr.Write(bw)
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("abandon %s: %w", target, err)
+		}
+	} else if err := hr.Write(conn); err != nil {
 		return fmt.Errorf("abandon %s: %w", target, err)
 	}
 	if hc, ok := conn.(interface{ CloseWrite() error }); ok {

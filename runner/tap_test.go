@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -130,5 +131,46 @@ func TestPaceRole(t *testing.T) {
 	other := send(Request{Method: "GET", Path: "/", Role: "valid"})
 	if unpaced > 150*time.Millisecond || other > 150*time.Millisecond {
 		t.Errorf("unpaced requests took %s, another role's %s: neither is paced", unpaced, other)
+	}
+}
+
+// AbandonAt goes away after the headers and the bytes of the body asked
+// for, the headers announcing the whole body.
+func TestAbandonInTheMiddleOfTheBody(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := make(chan [2]int64, 1)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			req, err := http.ReadRequest(bufio.NewReader(conn))
+			if err != nil {
+				conn.Close()
+				continue
+			}
+			n, _ := io.Copy(io.Discard, req.Body)
+			got <- [2]int64{req.ContentLength, n}
+			conn.Close()
+		}
+	}()
+	c := client(t, "http://"+ln.Addr().String(), Options{})
+	body := []byte(strings.Repeat("x", 100))
+	for _, at := range []int64{0, 10, -1} {
+		if err := c.AbandonAt(Request{Method: "POST", Path: "/", Body: body}, at); err != nil {
+			t.Fatal(err)
+		}
+		want := at
+		if at < 0 {
+			want = 100
+		}
+		if g := <-got; g != [2]int64{100, want} {
+			t.Errorf("abandon at %d: the server saw Content-Length %d and %d body bytes, want 100 and %d", at, g[0], g[1], want)
+		}
 	}
 }

@@ -70,7 +70,8 @@ func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.
 		s.Need("abandon", cfg.Abandon > 0)
 		sent := s.Request("model")
 		errs := make([]error, cfg.Abandon)
-		suite.InParallel(cfg.Abandon, func(i int) { errs[i] = s.Client.Abandon(sent.Request) })
+		at, _ := cfg.AbandonBytes() // checked at load
+		suite.InParallel(cfg.Abandon, func(i int) { errs[i] = s.Client.AbandonAt(sent.Request, at) })
 		for i, err := range errs {
 			if err != nil {
 				s.NotChecked(record.Verdict{Reason: record.Precondition, Step: sent.Key,
