@@ -45,8 +45,14 @@ type Case struct {
 	Run    func(*Spec)
 	// Keys are the configuration keys that steer the spec's requests.
 	Keys []string
-	item Item
-	vary Variant
+	// Sends is the request of a one-request probe whose step the
+	// configuration overrides ("" when it sends the default): the name
+	// shows it. Guess says why the default request is the suite's guess
+	// and which key overrides it ("" when the page names the condition's
+	// request, or the step is overridden).
+	Sends, Guess string
+	item         Item
+	vary         Variant
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -64,6 +70,9 @@ func (c Case) Name() string {
 	name := c.Row.Title() + ": " + c.Probe
 	if c.Variant != "" {
 		name += " [" + c.Variant + "]"
+	}
+	if c.Sends != "" {
+		name += " (configured: " + c.Sends + ")"
 	}
 	return name
 }
@@ -155,7 +164,7 @@ func spec(env *Env, c Case) {
 	}
 	ginkgo.It(c.Name(), append(decorators, func() {
 		ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
-		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
+		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID(), guess: c.Guess}
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
 		}
@@ -192,6 +201,10 @@ type Probe struct {
 	// Uses are the configuration keys a probe of several requests reads:
 	// its steps (requests.<step>) and limits; listed in docs/specs.md.
 	Uses []string
+	// Guess says why the probe's default request is the suite's guess (the
+	// page names no way to provoke the row): --list and a failure say so,
+	// with the key that overrides it.
+	Guess string
 }
 
 // Item is one configured request a probe is split by (a resource and a
@@ -273,6 +286,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 					}
 					c := Case{Row: row, Probe: name, Labels: caseLabels, Serial: probe.Serial,
 						Group: probe.Group, Weight: probe.Weight, Run: probe.run(), Keys: keys, item: it, vary: v}
+					c.Sends, c.Guess = probe.sends(p.Deployment, row.ID)
 					switch {
 					case it.Name != "" && v.Name != "":
 						c.Probe, c.Variant = name+" "+it.Name, v.Name
@@ -358,6 +372,32 @@ func (p Probe) keys(d *target.Deployment, row string, it Item) ([]string, bool) 
 		return !slices.Contains([]string{"GET", "HEAD", "OPTIONS"}, st.Method)
 	})
 	return append(keys, slices.Compact(values)...), writes
+}
+
+// sends is what a one-request probe sends when the configuration overrides
+// its step (METHOD path, and the credential when not valid's), and else
+// why its default request is a guess, if it is one.
+func (p Probe) sends(d *target.Deployment, row string) (sends, guess string) {
+	if p.Step == "" {
+		return "", ""
+	}
+	step, key, err := d.Step(row, p.Step)
+	_, all := d.Requests[p.Step]
+	_, scoped := d.Requests[row+"/"+p.Step]
+	if err != nil || !all && !scoped {
+		if p.Guess != "" {
+			return "", fmt.Sprintf("this row's request is the suite's guess: %s; override %s", p.Guess, key)
+		}
+		return "", ""
+	}
+	sends = step.Method + " " + step.Path
+	if step.RawQuery != "" {
+		sends += "?" + step.RawQuery
+	}
+	if step.As != "" && step.As != "valid" {
+		sends += " as " + step.As
+	}
+	return sends, ""
 }
 
 // run is what the probe does: its function, or its data.

@@ -101,6 +101,9 @@ func (s *Spec) broken(headline string, problems []check.Problem) {
 		return
 	}
 	v := record.Verdict{Outcome: record.NotConformant, Message: headline}
+	if s.guess != "" {
+		v.Message += " (" + s.guess + ")"
+	}
 	for _, p := range problems {
 		v.Problems = append(v.Problems, record.Problem{Part: p.Part, Text: s.Client.Redactor().Clean(p.Text)})
 	}

@@ -15,7 +15,9 @@ import (
 func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe {
 	return map[string]suite.Probe{
 		"model with its required parameters": {Run: succeeds(checker), Uses: []string{"requests.model"}},
-		"unparseable query string":           {Step: "unparseable_query"},
+		// The page names no way to provoke 400: the default is a guess.
+		"unparseable query string": {Step: "unparseable_query",
+			Guess: "the page names no way to provoke 400; the default sends a query that cannot be decoded (apiconform=%zz), which some query parsers accept"},
 		"no key":                             {Step: "no_key"},
 		"invalid key":                        {Step: "invalid_key"},
 		"suspended key":                      {Step: "suspended_key"},
