@@ -337,3 +337,35 @@ func TestCreateAnswering200BlamesPostAlone(t *testing.T) {
 		}
 	}
 }
+
+// Collision probes given existing data send the colliding request alone,
+// and their names say so; the limit probe on a client of its own runs too.
+func TestTelephonyCollisionsAgainstExistingData(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
+	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {name: reception, limit_client: \"1001\"}\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := reftel.New(reftel.DefaultSeed())
+	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.already_exists || tel.400.limit_exceeded")
+	if r.Exit != 0 || r.Report.Passed != 2 {
+		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	names := ""
+	for _, c := range r.Report.Results {
+		names += c.Name + "\n"
+	}
+	for _, want := range []string{"[against existing.name]", "[on existing.limit_client]"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no spec named %q:\n%s", want, names)
+		}
+	}
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("left on the server: %v", left)
+	}
+}

@@ -30,6 +30,7 @@ type Existing struct {
 	Name          string `yaml:"name"`           // 400 already_exists: the name of an extension of the client
 	ArchiveClient string `yaml:"archive_client"` // 400 archive_already_requested: a client with an archive requested and not downloaded
 	FullClient    string `yaml:"full_client"`    // 400 limit_exceeded: a client holding as many extensions as it may
+	LimitClient   string `yaml:"limit_client"`   // 400 limit_exceeded: a client of that probe's own, created to its limit beside the other specs
 }
 
 // TelephonyLimits bound what the suite sends.

@@ -34,8 +34,8 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		// and a spec that creates one while this probe holds the client at
 		// its limit would be refused: it runs alone.
 		// With existing.full_client, one create on that client alone.
-		"extensions created to the limit": {Run: createToLimit(cfg), Serial: cfg.Existing.FullClient == "", Weight: 6,
-			Items: existing("existing.full_client", cfg.Existing.FullClient),
+		"extensions created to the limit": {Run: createToLimit(cfg), Serial: cfg.Existing.FullClient == "" && cfg.Existing.LimitClient == "", Weight: 6,
+			Items: limitItems(cfg),
 			Uses:  []string{"requests.create_extension", "limits.max_created"}},
 		"required argument missing":           {Step: "extension_missing_name"},
 		"argument of wrong type":              {Step: "extension_wrong_type"},
@@ -132,10 +132,14 @@ func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 			s.Expect(s.Send(sent), sent)
 			return
 		}
+		var on []string // a client of the probe's own, when configured
+		if c := cfg.Existing.LimitClient; c != "" {
+			on = []string{"client", c}
+		}
 		for sent := 0; sent < cfg.Limits.MaxCreated; {
 			batch := make([]suite.Sent, min(suite.InFlight, cfg.Limits.MaxCreated-sent))
 			for i := range batch {
-				batch[i] = s.Request("create_extension")
+				batch[i] = s.Request("create_extension", on...)
 			}
 			sent += len(batch)
 			// Any 2xx created one (POST 201 judges the code); the first
@@ -162,6 +166,21 @@ func existing(key, value string) func() []suite.Item {
 		}
 		return []suite.Item{{Name: "against " + key, Key: key}}
 	}
+}
+
+// limitItems says which way the limit probe runs: on the configured
+// client with the others kept away (Serial), on a client at its limit
+// (existing.full_client), or on a client of its own (existing.limit_client).
+func limitItems(cfg *target.Telephony) func() []suite.Item {
+	if cfg.Existing.FullClient != "" {
+		return existing("existing.full_client", cfg.Existing.FullClient)
+	}
+	if c := cfg.Existing.LimitClient; c != "" {
+		return func() []suite.Item {
+			return []suite.Item{{Name: "on existing.limit_client", Key: "existing.limit_client"}}
+		}
+	}
+	return existing("", "")
 }
 
 // secondArchive requests an archive twice; the first is removed after the
