@@ -95,6 +95,9 @@ func (c *tapConn) Read(p []byte) (int, error) {
 		return n, err
 	}
 	c.writing = false
+	if c.end != 0 {
+		return n, err // the body of an answer that may have one: not the tap's
+	}
 	c.total += n
 	c.keep(p[:n])
 	if c.end == 0 {
