@@ -44,6 +44,13 @@ type Env struct {
 	live    *live
 }
 
+// Lane is this process's place in a parallel run, counted from 1, and how
+// many processes the run has: what keeps their fresh values apart.
+func Lane() (int, int) {
+	cfg, _ := ginkgo.GinkgoConfiguration()
+	return max(1, cfg.ParallelProcess), max(1, cfg.ParallelTotal)
+}
+
 // pace sets the client's pace: --rate, else the configuration's, shared
 // evenly by the processes of a parallel run so together they keep to it.
 func (e *Env) pace(d *target.Deployment) {

@@ -71,9 +71,21 @@ func checkFresh(templates map[string]string) []error {
 // runs they differ by chance alone: give enough random characters (the
 // default, 10 hex digits, is one in 2^40).
 type Freshener struct {
-	templates map[string]string
-	mu        sync.Mutex
-	given     map[string]bool
+	templates   map[string]string
+	mu          sync.Mutex
+	given       map[string]bool
+	lane, lanes int // this process's lane of a parallel run (Lane)
+}
+
+// Lane keeps this process's values apart from those of the other
+// processes of a parallel run: the last character of each value's last
+// random part is drawn from the lane-th of lanes equal shares of its
+// alphabet (when its alphabet has at least lanes characters), so no two
+// processes can give the same value. lane counts from 1.
+func (f *Freshener) Lane(lane, lanes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lane, f.lanes = lane, lanes
 }
 
 // NewFreshener makes fresh values from templates over DefaultFresh.
@@ -101,7 +113,14 @@ func (f *Freshener) Values() map[string]string {
 				continue
 			}
 			for try := 0; ; try++ {
-				v := randomPart.ReplaceAllStringFunc(t, draw)
+				parts := len(randomPart.FindAllString(t, -1))
+				v := randomPart.ReplaceAllStringFunc(t, func(part string) string {
+					parts--
+					if parts == 0 {
+						return f.draw(part, true)
+					}
+					return f.draw(part, false)
+				})
 				if pass {
 					v, _ = Fill(v, out)
 				}
@@ -116,17 +135,26 @@ func (f *Freshener) Values() map[string]string {
 	return out
 }
 
-func draw(part string) string {
+// draw fills one random part; the last of a value keeps to the lane.
+func (f *Freshener) draw(part string, last bool) string {
 	m := randomPart.FindStringSubmatch(part)
 	alphabet := alphabets[m[1]]
 	n, _ := strconv.Atoi(m[2])
 	b := make([]byte, n)
 	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			panic(err) // crypto/rand does not fail on a supported platform
-		}
-		b[i] = alphabet[k.Int64()]
+		b[i] = alphabet[pick(len(alphabet))]
+	}
+	if last && f.lanes > 1 && f.lanes <= len(alphabet) {
+		share := len(alphabet) / f.lanes
+		b[n-1] = alphabet[(f.lane-1)*share+pick(share)]
 	}
 	return string(b)
+}
+
+func pick(n int) int {
+	k, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on a supported platform
+	}
+	return int(k.Int64())
 }

@@ -171,3 +171,20 @@ func TestFreshTemplatesAreCheckedAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// Processes of a parallel run give values from lanes apart.
+func TestFreshValuesOfTwoProcessesNeverMeet(t *testing.T) {
+	a, b := NewFreshener(map[string]string{"name": "{digits:2}"}), NewFreshener(map[string]string{"name": "{digits:2}"})
+	a.Lane(1, 2)
+	b.Lane(2, 2)
+	seen := map[string]int{}
+	for range 40 {
+		seen[a.Values()["name"]] |= 1
+		seen[b.Values()["name"]] |= 2
+	}
+	for v, from := range seen {
+		if from == 3 {
+			t.Fatalf("both processes gave %s", v)
+		}
+	}
+}

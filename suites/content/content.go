@@ -56,7 +56,11 @@ func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
 		Deployment: &cfg.Deployment,
 		Probes:     probes(cfg, checker),
 		Variants:   formats(cfg),
-		Fresh:      cfg.Freshener().Values,
+		Fresh: func() func() map[string]string {
+			f := cfg.Freshener()
+			f.Lane(suite.Lane())
+			return f.Values
+		}(),
 		Check: func(s *suite.Spec, ex *runner.Exchange, sent suite.Sent) []check.Problem {
 			msgs := s.Messages(sent)
 			for i := range msgs {
