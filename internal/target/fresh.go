@@ -67,9 +67,10 @@ func checkFresh(templates map[string]string) []error {
 
 // Freshener makes fresh values from a deployment's templates. Values are
 // drawn from crypto/rand; a value this process already gave is drawn
-// again, so none repeats within a run's process. Between processes and
-// runs they differ by chance alone: give enough random characters (the
-// default, 10 hex digits, is one in 2^40).
+// again, so none repeats within a run's process; the processes of a
+// parallel run keep to lanes of their own (Lane). Between runs they differ
+// by chance alone: give enough random characters (the default, 10 hex
+// digits, is one in 2^40).
 type Freshener struct {
 	templates   map[string]string
 	mu          sync.Mutex
