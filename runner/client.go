@@ -234,6 +234,7 @@ func New(o Options) (*Client, error) {
 		MaxIdleConnsPerHost:    MaxInFlight,
 		IdleConnTimeout:        30 * time.Second,
 	}
+	transport.DialTLSContext = tapTLS(transport)
 	return &Client{
 		base: base,
 		http: &http.Client{

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -143,6 +144,39 @@ func (c *tapConn) keep(b []byte) {
 	c.arrived = make(chan struct{})
 }
 
+// tapTLS dials a TLS connection as the transport would, and taps it above
+// TLS when it speaks HTTP/1.1, so the tap sees the clear bytes; an HTTP/2
+// connection is handed over as it is (its framing keeps a stray body
+// apart). Proxied requests do not come here: the transport tunnels them
+// itself.
+func tapTLS(t *http.Transport) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		raw, err := t.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cfg := t.TLSClientConfig.Clone()
+		if cfg.ServerName == "" {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				host = addr
+			}
+			cfg.ServerName = host
+		}
+		tc := tls.Client(raw, cfg)
+		hctx, cancel := context.WithTimeout(ctx, t.TLSHandshakeTimeout)
+		defer cancel()
+		if err := tc.HandshakeContext(hctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		if tc.ConnectionState().NegotiatedProtocol == "h2" {
+			return tc, nil
+		}
+		return &tapConn{Conn: tc, arrived: make(chan struct{})}, nil
+	}
+}
+
 // requestLine says whether a connection's first bytes are an HTTP/1
 // request line (an upper-case method, a space), not a TLS handshake.
 func requestLine(p []byte) bool {
@@ -243,7 +277,8 @@ func hostOf(a net.Addr) string {
 // bodilessBody reads what a target sent as the body of an answer Go's
 // client never reads (a 204, a 304, an answer to HEAD), from the tap of
 // the connection it came on; nil for any other answer, or over a
-// connection the tap does not see in clear (HTTP/2, TLS).
+// connection the tap does not see in clear (HTTP/2, a TLS tunnel through
+// a proxy).
 func bodilessBody(ctx context.Context, conn net.Conn, method string, resp *http.Response) []byte {
 	if method != http.MethodHead && resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified {
 		return nil

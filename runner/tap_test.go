@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,32 @@ func TestAbandonInTheMiddleOfTheBody(t *testing.T) {
 		if g := <-got; g != [2]int64{100, want} {
 			t.Errorf("abandon at %d: the server saw Content-Length %d and %d body bytes, want 100 and %d", at, g[0], g[1], want)
 		}
+	}
+}
+
+// Over TLS with HTTP/1.1 the tap sees the clear bytes too.
+func TestBodilessAnswerCarryingABodyOverTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/next" {
+			_, _ = io.WriteString(w, "ok")
+			return
+		}
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n{\"deleted\":true}")
+		_ = rw.Flush()
+	}))
+	srv.StartTLS()
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	c := client(t, srv.URL, Options{Insecure: true})
+	if ex := c.Do(Request{Method: http.MethodDelete, Path: "/x"}); ex.Err != nil || ex.Status != 204 || string(ex.Body) != `{"deleted":true}` {
+		t.Fatalf("err %v, status %d, body %q: want the stray bytes as the body", ex.Err, ex.Status, ex.Body)
+	}
+	if ex := c.Do(Request{Method: http.MethodGet, Path: "/next"}); ex.Err != nil || string(ex.Body) != "ok" {
+		t.Fatalf("the next request: %v %q", ex.Err, ex.Body)
 	}
 }
