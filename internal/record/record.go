@@ -7,6 +7,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -131,6 +132,7 @@ func (v Verdict) String() string {
 type Spec struct {
 	ID      string   `json:"id"` // row id/probe[/variant], as docs/specs.md lists it
 	Row     string   `json:"row"`
+	Code    int      `json:"code"` // the row's HTTP code
 	Name    string   `json:"name"` // the row as the page writes it, the probe, the variant
 	Probe   string   `json:"probe"`
 	Variant string   `json:"variant,omitempty"`
@@ -253,18 +255,23 @@ func Path(reports, api string) string { return filepath.Join(reports, api+".json
 // first, which must leave it JSON.
 func Write(path string, redact func(string) string, r *Run) error {
 	r.SchemaVersion = SchemaVersion
-	raw, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	// Not HTML-escaped: a secret's & < > stay as written, where the
+	// redactor knows them.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
-	raw = []byte(redact(string(raw)))
+	raw := []byte(redact(buf.String()))
 	if !json.Valid(raw) {
 		return fmt.Errorf("record %s: redaction broke the JSON", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
-	if err := WriteFile(path, append(raw, '\n')); err != nil {
+	if err := WriteFile(path, raw); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
 	return nil

@@ -37,6 +37,8 @@ type Env struct {
 	check func(*Spec, *runner.Exchange, Sent) []check.Problem
 	// rows are the API's catalog rows, for pointing from one to another.
 	rows []catalog.Row
+	// rowKeys are the configuration keys that steer each row's specs.
+	rowKeys map[string][]string
 	// Verbose shows every failing spec's exchanges on the console;
 	// otherwise console counts down how many more may show them.
 	Verbose bool

@@ -45,7 +45,7 @@ type Spec struct {
 	verdict *record.Verdict
 	pending []record.Exchange // exchanges not yet in the report
 	seen    []record.Exchange // every exchange of the spec
-	loud    bool              // the spec's exchanges are shown on the console
+	done    bool              // its cleanup has ended
 	guess   string            // why the spec's request is the suite's guess (Case.Guess)
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.

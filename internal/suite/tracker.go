@@ -81,7 +81,8 @@ func (t *tracker) forget(kind, id string) {
 // the last InFlight still there, and starts when the one before it has
 // ended, so nothing is removed before what was created after it.
 func (t *tracker) drain(s *Spec) {
-	s.flush()
+	s.flush(0)
+	defer s.finished()
 	t.mu.Lock()
 	t.closed = true
 	todo := t.created
@@ -95,6 +96,7 @@ func (t *tracker) drain(s *Spec) {
 			failed = append(failed, msg)
 		}
 	}
+	s.flush(0)
 	if len(failed) > 0 {
 		// Not a verdict on the row: what is left fails the run, and the
 		// record names it under the spec that created it.
@@ -162,6 +164,22 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 		why := cmp.Or(r.at.addressWhy, "it has no Location header")
 		return step, key, fmt.Sprintf("%s needs {address}, the address the create answer gave, and %s", key, why)
 	}
+	// Building the removal must not end the cleanup half-way: what it
+	// needs and the configuration lacks makes the resource a leftover.
+	if role := cmp.Or(step.As, "valid"); role != "none" && !s.Deployment.Credentials[role].Set() {
+		return step, key, fmt.Sprintf("%s is sent as credentials.%s, which is not set", key, role)
+	}
+	var fresh map[string]string
+	if s.fresh != nil {
+		fresh = s.fresh()
+	}
+	for _, name := range step.Placeholders() {
+		_, carried := r.vars[name]
+		_, made := fresh[name]
+		if _, set := s.Deployment.Var(name); !carried && !made && !set && name != "id" && name != "address" {
+			return step, key, fmt.Sprintf("%s needs vars.%s, which is not set", key, name)
+		}
+	}
 	return step, key, ""
 }
 
@@ -171,7 +189,7 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 func (s *Spec) leftover(r resource, why string) string {
 	line := fmt.Sprintf("%s: %s", r, why)
 	clean := s.Client.Redactor().Clean
-	ginkgo.AddReportEntry(LeftoverEntry, record.Leftover{Resource: clean(r.String()), Why: clean(why)}, ginkgo.ReportEntryVisibilityAlways)
+	ginkgo.AddReportEntry(leftoverEntry, record.Leftover{Resource: clean(r.String()), Why: clean(why)}, ginkgo.ReportEntryVisibilityAlways)
 	return line
 }
 
