@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -367,5 +368,50 @@ func TestTelephonyCollisionsAgainstExistingData(t *testing.T) {
 	}
 	if left := srv.Created(); len(left) > 0 {
 		t.Errorf("left on the server: %v", left)
+	}
+}
+
+// A client at its limit and a client with an archive pending, named as
+// existing data, are collided with by one request each.
+func TestTelephonyLimitAndArchiveAgainstExistingData(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	do := func(method, path, body string) int {
+		req := httptest.NewRequest(method, "/api/ver1.0/client/1001/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tel-admin-token")
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := 0; do("POST", "extension/", fmt.Sprintf(`{"name":"full-%d","type":"phone"}`, i)) == 201; i++ {
+	}
+	if code := do("POST", "record/archive/", `{"start_datetime":"2026-01-01 00:00:00","end_datetime":"2026-01-31 23:59:59"}`); code != 201 {
+		t.Fatalf("the archive request answered %d", code)
+	}
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
+	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {full_client: \"1001\", archive_client: \"1001\"}\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.limit_exceeded || tel.400.archive_already_requested")
+	if r.Exit != 0 || r.Report.Passed != 2 {
+		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	names := ""
+	for _, c := range r.Report.Results {
+		names += c.Name + "\n"
+	}
+	for _, want := range []string{"[against existing.full_client]", "[against existing.archive_client]"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no spec named %q:\n%s", want, names)
+		}
+	}
+	if r.Requests != 3 {
+		t.Errorf("want the preflight and one request each, got %d requests", r.Requests)
 	}
 }
