@@ -55,7 +55,7 @@ func would(env *Env, c Case) string {
 	case c.Guess != "":
 		return "runs (" + c.Guess + ")"
 	case c.Sends != "":
-		return "runs, sending " + c.Sends + " (configured)"
+		return "runs, configured: " + c.Sends
 	}
 	return "runs"
 }

@@ -382,6 +382,19 @@ func (p Probe) keys(d *target.Deployment, row string, it Item) ([]string, bool) 
 // why its default request is a guess, if it is one.
 func (p Probe) sends(d *target.Deployment, row string) (sends, guess string) {
 	if p.Step == "" {
+		// A probe of several requests names the steps configured.
+		var steps []string
+		for _, k := range p.Uses {
+			name, ok := strings.CutPrefix(k, "requests.")
+			_, all := d.Requests[name]
+			_, scoped := d.Requests[row+"/"+name]
+			if ok && (all || scoped) {
+				steps = append(steps, name)
+			}
+		}
+		if len(steps) > 0 {
+			return "steps " + strings.Join(steps, ", "), ""
+		}
 		return "", ""
 	}
 	step, key, err := d.Step(row, p.Step)
