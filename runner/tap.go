@@ -288,7 +288,9 @@ func bodilessBody(ctx context.Context, conn net.Conn, method string, resp *http.
 		return nil
 	}
 	var announced int64
-	if method != http.MethodHead {
+	if method != http.MethodHead && resp.StatusCode == http.StatusNoContent {
+		// A 304's or a HEAD answer's Content-Length is the representation's
+		// (RFC 9110 §8.6), not bytes to come; a 204's can only be a body.
 		announced, _ = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	}
 	return tap.stray(ctx, announced)
