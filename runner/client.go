@@ -73,6 +73,27 @@ type Options struct {
 	// (a timeout, a reset) before the target counts as unreachable and every
 	// later request fails at once; 0 takes DefaultMaxTransportFailures.
 	MaxTransportFailures int
+	// Recorder, when set, is handed every exchange a request was sent
+	// for, once it is complete (--record).
+	Recorder func(*Exchange)
+	// Replay, when set, answers every request instead of the network
+	// (--replay): no connection is made, nothing is paced, and a request
+	// it holds no answer for (ErrNotRecorded) does not count toward an
+	// unreachable target.
+	Replay http.RoundTripper
+}
+
+// ErrNotRecorded is the error of a request a replayed recording holds no
+// answer for.
+var ErrNotRecorded = errors.New("not in the recording")
+
+type requestKey struct{}
+
+// RequestOf is the Request an http.Request the client sends was built
+// from, for a Replay transport.
+func RequestOf(ctx context.Context) (Request, bool) {
+	r, ok := ctx.Value(requestKey{}).(Request)
+	return r, ok
 }
 
 // DefaultMaxTransportFailures is Options.MaxTransportFailures' default.
@@ -95,6 +116,8 @@ type Client struct {
 	pace     *rate.Limiter
 	roles    map[string]*rate.Limiter // pace by credential role (PaceRole)
 	breaker  breaker
+	recorder func(*Exchange)
+	replay   bool
 }
 
 // breaker counts requests in a row that got no answer; past its limit the
@@ -168,7 +191,7 @@ func (b *breaker) record(origin string, err error) {
 	switch {
 	case err == nil:
 		b.failed = 0
-	case errors.Is(err, ErrRunDeadline) || errors.Is(err, ErrUnreachable):
+	case errors.Is(err, ErrRunDeadline) || errors.Is(err, ErrUnreachable) || errors.Is(err, ErrNotRecorded):
 	default:
 		if b.failed == 0 {
 			b.since, b.first = cmp.Or(origin, "the first request"), err
@@ -235,10 +258,14 @@ func New(o Options) (*Client, error) {
 		IdleConnTimeout:        30 * time.Second,
 	}
 	transport.DialTLSContext = tapTLS(transport)
+	var rt http.RoundTripper = transport
+	if o.Replay != nil {
+		rt = o.Replay
+	}
 	return &Client{
 		base: base,
 		http: &http.Client{
-			Transport: transport,
+			Transport: rt,
 			// A conformance suite reports what the target answered; following a
 			// redirect would hide it and could carry credentials elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -250,6 +277,8 @@ func New(o Options) (*Client, error) {
 		deadline: o.Deadline,
 		pace:     pacer(o.Rate),
 		breaker:  breaker{limit: cmp.Or(o.MaxTransportFailures, DefaultMaxTransportFailures)},
+		recorder: o.Recorder,
+		replay:   o.Replay != nil,
 	}, nil
 }
 
@@ -262,7 +291,14 @@ func pacer(perSecond float64) *rate.Limiter {
 
 // Pace sets the pace of every request from now on, in requests a second;
 // 0 or less stops pacing. Call it before the first request.
-func (c *Client) Pace(perSecond float64) { c.pace = pacer(perSecond) }
+func (c *Client) Pace(perSecond float64) {
+	if !c.replay {
+		c.pace = pacer(perSecond)
+	}
+}
+
+// Replaying says the client answers from a recording (Options.Replay).
+func (c *Client) Replaying() bool { return c.replay }
 
 // PaceRole paces every request carrying the credential role, in requests a
 // second, besides the run's pace (a deployment that limits each
@@ -278,7 +314,11 @@ func (c *Client) PaceRole(role string, perSecond float64) {
 // ProxyFor names the proxy requests to the target go through, user
 // information redacted, or "none".
 func (c *Client) ProxyFor() string {
-	u, err := c.http.Transport.(*http.Transport).Proxy(&http.Request{URL: c.base})
+	transport, ok := c.http.Transport.(*http.Transport)
+	if !ok {
+		return "none"
+	}
+	u, err := transport.Proxy(&http.Request{URL: c.base})
 	if err != nil || u == nil {
 		return "none"
 	}
@@ -320,6 +360,9 @@ type Request struct {
 	// Unpaced exempts the request from its role's pace (PaceRole): the
 	// rate-limit burst, whose point is to exceed it.
 	Unpaced bool
+	// Fresh are values made up for this run alone (a new name): a replay
+	// takes any value in their place as the same request.
+	Fresh []string
 }
 
 // Stream is a request body of Size bytes: Prefix, then Fill repeated, then
@@ -414,7 +457,7 @@ func (c *Client) Do(req Request) *Exchange {
 		body = strings.NewReader(string(req.Body))
 	}
 	var conn net.Conn // the connection the answer came on (see tap.go)
-	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
+	traced := httptrace.WithClientTrace(context.WithValue(ctx, requestKey{}, req), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
 	hr, err := http.NewRequestWithContext(traced, req.Method, target, body)
 	if err != nil {
 		ex.Err = fmt.Errorf("build request: %w", err)
@@ -435,7 +478,12 @@ func (c *Client) Do(req Request) *Exchange {
 	}
 	ex.RequestHeader = hr.Header.Clone()
 	start := time.Now()
+	ex.Started = start
+	if c.recorder != nil {
+		defer func() { c.recorder(ex) }()
+	}
 	resp, err := c.http.Do(hr)
+	ex.FirstByte = time.Since(start)
 	if err != nil {
 		ex.Elapsed = time.Since(start)
 		ex.Err = c.explain(ctx, err, timeout, bound)
@@ -548,8 +596,8 @@ func (c *Client) Abandon(req Request) error { return c.AbandonAt(req, -1) }
 // of its request. The headers announce the whole body.
 func (c *Client) AbandonAt(req Request, bodyBytes int64) error {
 	target, err := c.resolve(req)
-	if err != nil {
-		return err
+	if err != nil || c.replay {
+		return err // a replay has no connection to abandon
 	}
 	if err := c.breaker.open(); err != nil {
 		return err

@@ -30,6 +30,11 @@ type Exchange struct {
 	// came on (the suite's end, and the target's or a proxy's), when known.
 	Local, Remote string
 	redactor      *Redactor
+
+	// Started is when the request was handed to the transport (zero when
+	// it was not sent); FirstByte is from then to the answer's header.
+	Started   time.Time
+	FirstByte time.Duration
 }
 
 // ContentType is the response's Content-Type header, or "".

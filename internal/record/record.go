@@ -197,6 +197,26 @@ type Run struct {
 	Stopped  string    `json:"stopped,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
 	Specs    []Spec    `json:"specs"`
+	// Recording is the HAR file the run wrote every exchange to
+	// (--record); Replay, the recording a replayed run judged instead of
+	// a target (--replay).
+	Recording string  `json:"recording,omitempty"`
+	Replay    *Replay `json:"replay,omitempty"`
+}
+
+// Replay says which recording a replayed run judged: the file, when its
+// first request was sent, by which version of the suite (or which tool)
+// and against which target.
+type Replay struct {
+	File     string    `json:"file"`
+	Recorded time.Time `json:"recorded"`
+	Version  string    `json:"version"`
+	Target   string    `json:"target"`
+}
+
+// String names the recording for a person.
+func (r *Replay) String() string {
+	return fmt.Sprintf("replay of %s (recorded %s by %s against %s)", r.File, r.Recorded.UTC().Format(time.RFC3339), r.Version, r.Target)
 }
 
 // Failed tells whether the run fails: a spec failing it, something left on

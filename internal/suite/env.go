@@ -44,6 +44,8 @@ type Env struct {
 	Verbose bool
 	console *atomic.Int32
 	live    *live
+	// recording is the run's --record or --replay.
+	recording *recording
 }
 
 // Lane is this process's place in a parallel run, counted from 1, and how

@@ -542,6 +542,9 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
+		if env != nil {
+			env.recording.discard(o)
+		}
 		stop(api, o.Reports, redactor, err)
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
@@ -551,7 +554,10 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	}
 	announce := func() {
 		banner(os.Stdout, api, env, src.Name, o.Reports)
-		if o.Config == "" {
+		if o.Replay != "" {
+			fmt.Printf("  replay:  %s: the recorded answers are judged, no request leaves this machine\n", o.Replay)
+		}
+		if o.Config == "" && o.Replay == "" {
 			warnBuiltInConfig(os.Stdout, env.Client.Base())
 		}
 		if o.Insecure {
@@ -569,8 +575,9 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	case first:
 		announce()
 	}
-	if !suiteConfig.DryRun {
+	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
+			env.recording.discard(o)
 			stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
 		}
 	}
@@ -594,6 +601,7 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}
 	unshown := results(run, r, cases, env.Client.Redactor())
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
+	recorded := env.recording.conclude(run, o, env.Client.Redactor())
 	showUnshown(os.Stdout, run, unshown)
 	if cat, err := catalog.Load(api); err == nil {
 		run.Page = cat.Page
@@ -602,6 +610,9 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	if o.Reports != "" {
 		gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
 		fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
+	}
+	if recorded != "" {
+		fmt.Println(recorded)
 	}
 	uncacheable()
 	// In the caller's own tree, a filter that leaves out every spec of
@@ -733,11 +744,19 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if err != nil {
 		return nil, target.Source{}, nil, err
 	}
-	client, err := runner.New(runner.Options{
+	rec := &recording{}
+	opts := runner.Options{
 		Target: o.Target, Timeout: o.Timeout, MinUploadRate: o.MinUploadRate, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
 		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
-		Proxy: o.Proxy,
-	})
+		Proxy: o.Proxy, Recorder: rec.record,
+	}
+	if o.Replay != "" {
+		if opts.Target, err = rec.openReplay(o.Replay, redactor); err != nil {
+			return nil, target.Source{}, nil, fmt.Errorf("--replay: %w", err)
+		}
+		opts.Replay = rec.replay
+	}
+	client, err := runner.New(opts)
 	if err != nil {
 		return nil, target.Source{}, nil, err
 	}
@@ -745,9 +764,12 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
 	}
-	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}}
+	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}, recording: rec}
 	env.console.Store(consoleExchanges)
 	cases, err := setup(env, src)
+	if err == nil {
+		err = rec.start(o, cases, redactor)
+	}
 	if err != nil {
 		return nil, src, nil, err
 	}

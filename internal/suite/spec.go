@@ -47,6 +47,7 @@ type Spec struct {
 	seen    []record.Exchange // every exchange of the spec
 	done    bool              // its cleanup has ended
 	guess   string            // why the spec's request is the suite's guess (Case.Guess)
+	made    []string          // values made up for this spec's requests (Env.fresh)
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
 	Throttle bool
@@ -95,6 +96,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		vars[pairs[i]] = pairs[i+1]
 	}
 	var fresh map[string]string
+	var made []string // the values made up for this run
 	for _, name := range step.Placeholders() {
 		if _, runtime := vars[name]; runtime {
 			continue
@@ -109,6 +111,15 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		v, set := s.Deployment.Var(name)
 		s.Need("vars."+name, set)
 		vars[name] = v
+	}
+	if s.fresh != nil {
+		// The placeholders made fresh for every run, however they were
+		// filled (a probe may pass its own fresh values).
+		for name := range s.fresh() {
+			if v := vars[name]; v != "" {
+				made = append(made, v)
+			}
+		}
 	}
 	fill := func(where, t string) string {
 		ginkgo.GinkgoHelper()
@@ -126,7 +137,11 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	if err != nil {
 		s.misconfigured(key+".path", err)
 	}
-	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»"}
+	s.mu.Lock()
+	s.made = append(s.made, made...) // a later request may repeat them
+	made = slices.Clone(s.made)
+	s.mu.Unlock()
+	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»", Fresh: made}
 	for k, v := range step.Query {
 		req.Query.Set(k, fill("query."+k, v))
 	}
@@ -208,6 +223,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 		_ = w.Close()
 		req.Body = slices.Concat(head, content, buf.Bytes())
 		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Fresh = append(req.Fresh, w.Boundary()) // random: a replay takes any in its place
 		sent.form = &formBounds{head: len(head), tail: buf.Len()}
 		return
 	}
@@ -340,7 +356,9 @@ func (s *Spec) attempts(req runner.Request) []try {
 			break // the run's time (--run-timeout) ends first
 		}
 		tries[len(tries)-1].wait = wait
-		time.Sleep(wait)
+		if !s.Client.Replaying() { // a replay's answers are all there
+			time.Sleep(wait)
+		}
 		tries = append(tries, try{ex: s.Client.Do(req)})
 	}
 	return tries
@@ -391,7 +409,13 @@ func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	results := make([]*runner.Exchange, most)
 	var next atomic.Int64
 	var refused atomic.Bool
-	InParallel(min(InFlight, most), func(int) {
+	workers := min(InFlight, most)
+	if s.Client.Replaying() {
+		// One at a time, the recording's answers in the order they were
+		// sent: no request past the recorded refusal.
+		workers = 1
+	}
+	InParallel(workers, func(int) {
 		for !refused.Load() {
 			i := int(next.Add(1)) - 1
 			if i >= most {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -215,6 +216,12 @@ func (s *Spec) unanswered(ex *runner.Exchange) {
 	}
 	v := record.Verdict{Reason: record.Unreachable, Message: "no answer: " + ex.Err.Error()}
 	switch {
+	case errors.Is(ex.Err, runner.ErrNotRecorded):
+		// A replay: the recording holds no answer to the request.
+		v.Message = ex.Err.Error()
+		if ue := (*url.Error)(nil); errors.As(ex.Err, &ue) {
+			v.Message = ue.Err.Error()
+		}
 	case errors.Is(ex.Err, runner.ErrRunDeadline):
 		v.Reason, v.Message = record.Interrupted, "the run's time (--run-timeout) was spent: "+ex.Err.Error()
 	case errors.Is(ex.Err, runner.ErrTimeout):
