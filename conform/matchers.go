@@ -40,7 +40,8 @@ func TelephonyRow(id string) types.GomegaMatcher {
 }
 
 // ContentRow matches an *http.Response that answers the Content API row id
-// in format (JSON or XML) the way the page says, in the strict reading.
+// in format (JSON or XML) the way the page says, in the strict reading (a
+// 200 by its code: the page states the format of error messages only).
 // Each map pins the placeholders of one expected message
 // ({"parameterName": "geo_id"}); with none, one message with any values.
 func ContentRow(id, format string, messages ...map[string]string) types.GomegaMatcher {
@@ -57,7 +58,7 @@ func ContentRow(id, format string, messages ...map[string]string) types.GomegaMa
 		}
 		var want []check.Message
 		for _, m := range messages {
-			want = append(want, check.Message{Template: row.Message, Values: m, Lenient: row.Lenient})
+			want = append(want, check.Message{Template: row.Message, Values: m, Lenient: row.Lenient, Wordings: row.Wordings})
 		}
 		return c.Errors(ex, format, row.Code, want), nil
 	}}

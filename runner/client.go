@@ -7,6 +7,7 @@
 package runner
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"slices"
@@ -112,6 +114,7 @@ type Client struct {
 	redactor *Redactor
 	deadline time.Time
 	pace     *rate.Limiter
+	roles    map[string]*rate.Limiter // pace by credential role (PaceRole)
 	breaker  breaker
 	recorder func(*Exchange)
 	replay   bool
@@ -244,7 +247,7 @@ func New(o Options) (*Client, error) {
 	}
 	transport := &http.Transport{
 		Proxy:               proxy,
-		DialContext:         (&net.Dialer{Timeout: o.Timeout}).DialContext,
+		DialContext:         tapDial((&net.Dialer{Timeout: o.Timeout}).DialContext),
 		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: o.Timeout,
 		// HTTP/2 when a TLS target offers it, as clients of the API would use.
@@ -254,6 +257,7 @@ func New(o Options) (*Client, error) {
 		MaxIdleConnsPerHost:    MaxInFlight,
 		IdleConnTimeout:        30 * time.Second,
 	}
+	transport.DialTLSContext = tapTLS(transport)
 	var rt http.RoundTripper = transport
 	if o.Replay != nil {
 		rt = o.Replay
@@ -296,6 +300,17 @@ func (c *Client) Pace(perSecond float64) {
 // Replaying says the client answers from a recording (Options.Replay).
 func (c *Client) Replaying() bool { return c.replay }
 
+// PaceRole paces every request carrying the credential role, in requests a
+// second, besides the run's pace (a deployment that limits each
+// credential); a request marked Unpaced is not held by it. Call it before
+// the first request.
+func (c *Client) PaceRole(role string, perSecond float64) {
+	if c.roles == nil {
+		c.roles = map[string]*rate.Limiter{}
+	}
+	c.roles[role] = pacer(perSecond)
+}
+
 // ProxyFor names the proxy requests to the target go through, user
 // information redacted, or "none".
 func (c *Client) ProxyFor() string {
@@ -309,6 +324,9 @@ func (c *Client) ProxyFor() string {
 	}
 	return u.Redacted()
 }
+
+// Deadline is when the run's time (--run-timeout) is up; zero: unbounded.
+func (c *Client) Deadline() time.Time { return c.deadline }
 
 // Base returns the target's base URL.
 func (c *Client) Base() string { return c.base.String() }
@@ -339,6 +357,9 @@ type Request struct {
 	// Role is the credential role the request carries ("" for none), for
 	// the record: a run can tell when the valid credential is refused.
 	Role string
+	// Unpaced exempts the request from its role's pace (PaceRole): the
+	// rate-limit burst, whose point is to exceed it.
+	Unpaced bool
 	// Fresh are values made up for this run alone (a new name): a replay
 	// takes any value in their place as the same request.
 	Fresh []string
@@ -422,6 +443,12 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by --rate: %v", ErrRunDeadline, err)
 		return ex
 	}
+	if l := c.roles[req.Role]; l != nil && !req.Unpaced {
+		if err := l.Wait(ctx); err != nil {
+			ex.Err = fmt.Errorf("%w (--run-timeout): request not sent while paced by rates.%s: %v", ErrRunDeadline, req.Role, err)
+			return ex
+		}
+	}
 	var body io.Reader
 	switch {
 	case req.Stream != nil:
@@ -429,13 +456,17 @@ func (c *Client) Do(req Request) *Exchange {
 	case req.Body != nil:
 		body = strings.NewReader(string(req.Body))
 	}
-	hr, err := http.NewRequestWithContext(context.WithValue(ctx, requestKey{}, req), req.Method, target, body)
+	var conn net.Conn // the connection the answer came on (see tap.go)
+	traced := httptrace.WithClientTrace(context.WithValue(ctx, requestKey{}, req), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { conn = i.Conn }})
+	hr, err := http.NewRequestWithContext(traced, req.Method, target, body)
 	if err != nil {
 		ex.Err = fmt.Errorf("build request: %w", err)
 		return ex
 	}
 	if req.Stream != nil {
 		hr.ContentLength = req.Stream.Size
+		// Sent again on another connection when the one chosen takes none.
+		hr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(req.Stream.reader()), nil }
 	}
 	for k, vs := range req.Header {
 		for _, v := range vs {
@@ -459,6 +490,9 @@ func (c *Client) Do(req Request) *Exchange {
 		return ex
 	}
 	defer resp.Body.Close()
+	if conn != nil {
+		ex.Local, ex.Remote = hostOf(conn.LocalAddr()), hostOf(conn.RemoteAddr())
+	}
 	// Reading the body stops when the request's time is up, whatever the
 	// connection has become (a 101 hands it over, and its reads no longer
 	// watch the context).
@@ -472,7 +506,14 @@ func (c *Client) Do(req Request) *Exchange {
 		ex.Err = fmt.Errorf("the target's final answer is %d %s, which is not an answer to the request; the connection was closed", resp.StatusCode, http.StatusText(resp.StatusCode))
 		return ex
 	}
-	ex.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
+	length := resp.ContentLength
+	if resp.Body == http.NoBody {
+		length = 0 // a HEAD answer's Content-Length is the GET's
+	}
+	ex.Body, err = readBody(resp.Body, length, c.maxBody)
+	if stray := bodilessBody(ctx, conn, req.Method, resp); len(stray) > 0 {
+		ex.Body = stray
+	}
 	ex.Elapsed = time.Since(start)
 	switch {
 	case err != nil:
@@ -548,7 +589,12 @@ func readChunks(r io.Reader) ([]byte, error) {
 // the per-request timeout, for the server to close the connection,
 // discarding whatever the server writes unread, so the server has dealt
 // with the abandoned request before the caller sends the next one.
-func (c *Client) Abandon(req Request) error {
+func (c *Client) Abandon(req Request) error { return c.AbandonAt(req, -1) }
+
+// AbandonAt is Abandon going away after the headers and bodyBytes bytes of
+// the body (all of it when negative): a client that leaves in the middle
+// of its request. The headers announce the whole body.
+func (c *Client) AbandonAt(req Request, bodyBytes int64) error {
 	target, err := c.resolve(req)
 	if err != nil || c.replay {
 		return err // a replay has no connection to abandon
@@ -605,7 +651,17 @@ func (c *Client) Abandon(req Request) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(deadline)
 	}
-	if err := hr.Write(conn); err != nil {
+	if bodyBytes >= 0 && bodyBytes < int64(len(req.Body)) {
+		// Headers for the whole body, and only its first bodyBytes: Write
+		// reports the shortfall once it has written them.
+		hr.ContentLength = int64(len(req.Body))
+		hr.Body = io.NopCloser(strings.NewReader(string(req.Body[:bodyBytes])))
+		bw := bufio.NewWriter(conn)
+		_ = hr.Write(bw)
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("abandon %s: %w", target, err)
+		}
+	} else if err := hr.Write(conn); err != nil {
 		return fmt.Errorf("abandon %s: %w", target, err)
 	}
 	if hc, ok := conn.(interface{ CloseWrite() error }); ok {

@@ -26,7 +26,10 @@ type Exchange struct {
 	Body           []byte
 	Elapsed        time.Duration
 	Err            error
-	redactor       *Redactor
+	// Local and Remote are the IP addresses of the connection the answer
+	// came on (the suite's end, and the target's or a proxy's), when known.
+	Local, Remote string
+	redactor      *Redactor
 
 	// Started is when the request was handed to the transport (zero when
 	// it was not sent); FirstByte is from then to the answer's header.

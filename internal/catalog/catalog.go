@@ -39,6 +39,10 @@ type Row struct {
 	// Lenient holds the page's own other spellings of Message, where its
 	// examples contradict its template; the lenient reading accepts them.
 	Lenient []string `yaml:"lenient"`
+	// Wordings holds the page's own other wordings of Message, where an
+	// example words it otherwise than the template (not a misspelling):
+	// the page says both, so both readings accept them.
+	Wordings []string `yaml:"wordings"`
 	// Page is the file under pages/ the row comes from.
 	Page string `yaml:"-"`
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"maps"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,18 +31,48 @@ type Message struct {
 	// Lenient are the page's other spellings of the template (its examples
 	// contradict it), accepted in the lenient reading only.
 	Lenient []string
+	// Wordings are the page's other wordings of the template (an example
+	// words it otherwise), accepted in both readings.
+	Wordings []string
+	// Addresses are placeholders that hold an IP address (the 401
+	// message's {IP}) and are not pinned in Values: the text there must
+	// be an IP address, and equal to the one given unless it is "".
+	Addresses map[string]string
+}
+
+// pattern is one compiled spelling of a message: its expression, and the
+// address each of its groups must hold ("" for any address).
+type pattern struct {
+	re    *regexp.Regexp
+	addrs []string
+}
+
+// match says whether s is the message this pattern spells.
+func (p pattern) match(s string) bool {
+	m := p.re.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	for i, want := range p.addrs {
+		ip := net.ParseIP(m[i+1])
+		if ip == nil || want != "" && !ip.Equal(net.ParseIP(want)) {
+			return false
+		}
+	}
+	return true
 }
 
 var templatePlaceholder = regexp.MustCompile(`\{[A-Za-z]+\}`)
 
-func (m Message) patterns(reading Reading) []*regexp.Regexp {
-	templates := []string{m.Template}
+func (m Message) patterns(reading Reading) []pattern {
+	templates := append([]string{m.Template}, m.Wordings...)
 	if reading == Lenient {
 		templates = append(templates, m.Lenient...)
 	}
-	var out []*regexp.Regexp
+	var out []pattern
 	for _, t := range templates {
 		var b strings.Builder
+		var addrs []string
 		b.WriteString("^")
 		rest := t
 		for {
@@ -51,15 +82,19 @@ func (m Message) patterns(reading Reading) []*regexp.Regexp {
 				break
 			}
 			b.WriteString(regexp.QuoteMeta(rest[:loc[0]]))
-			if v, ok := m.Values[rest[loc[0]+1:loc[1]-1]]; ok {
+			name := rest[loc[0]+1 : loc[1]-1]
+			if v, ok := m.Values[name]; ok {
 				b.WriteString(regexp.QuoteMeta(v))
+			} else if want, ok := m.Addresses[name]; ok {
+				b.WriteString("(.+)")
+				addrs = append(addrs, want)
 			} else {
 				b.WriteString(".+")
 			}
 			rest = rest[loc[1]:]
 		}
 		b.WriteString("$")
-		out = append(out, regexp.MustCompile(b.String()))
+		out = append(out, pattern{re: regexp.MustCompile(b.String()), addrs: addrs})
 	}
 	return out
 }
@@ -82,17 +117,22 @@ type Content struct {
 	// compiled caches the patterns of each message (template and values)
 	// met in the run: a message is compiled once, however many answers
 	// are checked against it. Safe for concurrent checks (sync.Map).
-	compiled sync.Map // patternKey -> []*regexp.Regexp
+	compiled sync.Map // patternKey -> []pattern
+	// SuccessFormat judges a 200's body and Content-Type by the format
+	// asked for (configuration success_format); the page states the
+	// format of error messages only, so by default a 200 is judged by its
+	// code alone.
+	SuccessFormat bool
 }
 
 // patterns are m's compiled patterns in the run's reading, from the cache.
-func (c *Content) patterns(m Message) []*regexp.Regexp {
+func (c *Content) patterns(m Message) []pattern {
 	key := patternKey(m)
 	if p, ok := c.compiled.Load(key); ok {
-		return p.([]*regexp.Regexp)
+		return p.([]pattern)
 	}
 	p, _ := c.compiled.LoadOrStore(key, m.patterns(c.reading))
-	return p.([]*regexp.Regexp)
+	return p.([]pattern)
 }
 
 // patternKey identifies a message: its template, the lenient spellings and
@@ -100,9 +140,12 @@ func (c *Content) patterns(m Message) []*regexp.Regexp {
 func patternKey(m Message) string {
 	var b strings.Builder
 	b.WriteString(m.Template)
-	for _, l := range m.Lenient {
+	for _, l := range slices.Concat(m.Lenient, []string{"\x02"}, m.Wordings) {
 		b.WriteString("\x00")
 		b.WriteString(l)
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.Addresses)) {
+		b.WriteString("\x03" + k + "=" + m.Addresses[k])
 	}
 	b.WriteString("\x01")
 	for _, k := range slices.Sorted(maps.Keys(m.Values)) {
@@ -178,6 +221,7 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 		return append(problems, bad...)
 	}
 	used := make([]bool, len(got))
+	var missing []Message
 	for _, w := range want {
 		found := false
 		for i, g := range got {
@@ -187,14 +231,27 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 			}
 		}
 		if !found {
-			problems = append(problems, problemf("message", "want %q, got %s", w.Text(), quoteAll(got)))
+			missing = append(missing, w)
 		}
 	}
+	var extra []string
+	for i, g := range got {
+		if !used[i] {
+			extra = append(extra, g)
+		}
+	}
+	// Each error is reported once: a wrong message stands beside the one
+	// it should have been, and only what is left over is unexpected.
+	for i, w := range missing {
+		if i < len(extra) {
+			problems = append(problems, problemf("message", "want %q, got %q", w.Text(), extra[i]))
+			continue
+		}
+		problems = append(problems, problemf("message", "want %q, missing (the answer's errors: %s)", w.Text(), quoteAll(got)))
+	}
 	if c.reading == Strict {
-		for i, g := range got {
-			if !used[i] {
-				problems = append(problems, problemf("message", "unexpected error %q (the lenient reading tolerates extra errors)", g))
-			}
+		for _, g := range extra[min(len(missing), len(extra)):] {
+			problems = append(problems, problemf("message", "unexpected error %q (the lenient reading tolerates extra errors)", g))
 		}
 	}
 	return problems
@@ -208,11 +265,15 @@ func (c *Content) Envelope(ex *runner.Exchange, format string) []Problem {
 	return append(problems, bad...)
 }
 
-// Success checks a 200 answer: its Content-Type follows the format, and its
-// body is well-formed in that format and is not an error envelope.
+// Success checks a 200 answer: its code, and with SuccessFormat, that its
+// Content-Type follows the format, and its body is well-formed in that
+// format and is not an error envelope.
 func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
 	if p := transport(ex); p != nil {
 		return p
+	}
+	if !c.SuccessFormat {
+		return code(ex, 200)
 	}
 	problems := append(code(ex, 200), c.contentType(ex, format)...)
 	if format == XML {
@@ -234,9 +295,9 @@ func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
 	return problems
 }
 
-func matchesAny(patterns []*regexp.Regexp, s string) bool {
+func matchesAny(patterns []pattern, s string) bool {
 	for _, p := range patterns {
-		if p.MatchString(s) {
+		if p.match(s) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,4 +76,40 @@ func TestContentSecretsStayOutOfReportsAndOutput(t *testing.T) {
 		t.Fatalf("the verbose output shows no redacted exchange: the check would prove nothing\n%s", tail(r.Output))
 	}
 	assertNoSecret(t, r, contentSecrets)
+}
+
+// With vars.client_ip unset, {IP} of the 401 message is still held to the
+// address of the suite's connection (the target is on loopback): a message
+// naming another address, or the page's example address, fails the 401
+// row and no other; the run notes that {IP} was not pinned.
+func TestContentUnpinnedIPIsTheConnectionsAddress(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/content.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "content.yaml")
+	text := strings.Replace(string(fixture), "client_ip: 127.0.0.1", "", 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{"10.9.8.7", "0:0:0:0:0:0:0:0"} {
+		server := rewrite(contentReference(), func(req requestInfo, resp *response) {
+			msgs, ok := envelope(req, resp)
+			if !ok || resp.code != 401 {
+				return
+			}
+			for i, m := range msgs {
+				msgs[i] = strings.Replace(m, "127.0.0.1", other, 1)
+			}
+			setMessages(req, resp, msgs)
+		})
+		r := runSuite(t, "content", server, nil, "--config="+cfg)
+		failing := r.failedRows()
+		if len(failing) != 1 || len(failing["con.401.auth-failed"]) != 12 {
+			t.Errorf("%s: want the twelve 401 specs failed and no other, got %v\n%s", other, failing, tail(r.Output))
+		}
+		if !strings.Contains(r.Output, "vars.client_ip is not set") || !strings.Contains(r.Output, "127.0.0.1") {
+			t.Errorf("the run should note that {IP} was not pinned, and the connection's address:\n%s", tail(r.Output))
+		}
+	}
 }

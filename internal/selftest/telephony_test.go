@@ -1,6 +1,7 @@
 package selftest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -225,6 +226,31 @@ func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
 	}
 }
 
+// Mistakes found only by knowing the probes stop the run too, naming the key.
+func TestTelephonyConfigurationMistakesNameTheKey(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	base := strings.ReplaceAll(string(fixture), "files/", files+"/")
+	for extra, want := range map[string]string{
+		"requests:\n  tel.403.access_denied/create_extension: {path: /x}\n": "requests.tel.403.access_denied/create_extension: no probe of row tel.403.access_denied sends the step create_extension",
+		"requests:\n  tel.999.nothing/foreign_client: {path: /x}\n":         "tel.999.nothing is not a row",
+		"requests:\n  create_extension: {creates: user}\n":                  "requests.create_extension.creates: \"user\": the suite has no step remove_user",
+		"retry: {attempts: 3, max_wait: 11}\n":                              "retry.max_wait (line",
+	} {
+		path := filepath.Join(t.TempDir(), "telephony.yaml")
+		if err := os.WriteFile(path, []byte(base+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--config="+path)
+		if r.Exit != 2 || r.Requests != 0 || !strings.Contains(r.Output, want) {
+			t.Errorf("%s: want exit 2, no request and %q, got exit %d, %d requests\n%s", extra, want, r.Exit, r.Requests, tail(r.Output))
+		}
+	}
+}
+
 func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "telephony.yaml")
 	cfg := "credentials:\n  valid: tel-admin-token\nvars:\n  client: '1001'\n"
@@ -310,5 +336,82 @@ func TestCreateAnswering200BlamesPostAlone(t *testing.T) {
 		case verdict == "NOT CONFORMANT":
 			t.Errorf("%s reads NOT CONFORMANT, though only the create's code is wrong", row)
 		}
+	}
+}
+
+// Collision probes given existing data send the colliding request alone,
+// and their names say so; the limit probe on a client of its own runs too.
+func TestTelephonyCollisionsAgainstExistingData(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
+	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {name: reception, limit_client: \"1001\"}\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := reftel.New(reftel.DefaultSeed())
+	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.already_exists || tel.400.limit_exceeded")
+	if r.Exit != 0 || r.Report.Passed != 2 {
+		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	names := ""
+	for _, c := range r.Report.Results {
+		names += c.Name + "\n"
+	}
+	for _, want := range []string{"[against existing.name]", "[on existing.limit_client]"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no spec named %q:\n%s", want, names)
+		}
+	}
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("left on the server: %v", left)
+	}
+}
+
+// A client at its limit and a client with an archive pending, named as
+// existing data, are collided with by one request each.
+func TestTelephonyLimitAndArchiveAgainstExistingData(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	do := func(method, path, body string) int {
+		req := httptest.NewRequest(method, "/api/ver1.0/client/1001/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tel-admin-token")
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := 0; do("POST", "extension/", fmt.Sprintf(`{"name":"full-%d","type":"phone"}`, i)) == 201; i++ {
+	}
+	if code := do("POST", "record/archive/", `{"start_datetime":"2026-01-01 00:00:00","end_datetime":"2026-01-31 23:59:59"}`); code != 201 {
+		t.Fatalf("the archive request answered %d", code)
+	}
+	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Abs("../../fixtures/files")
+	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
+	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {full_client: \"1001\", archive_client: \"1001\"}\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.limit_exceeded || tel.400.archive_already_requested")
+	if r.Exit != 0 || r.Report.Passed != 2 {
+		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+	names := ""
+	for _, c := range r.Report.Results {
+		names += c.Name + "\n"
+	}
+	for _, want := range []string{"[against existing.full_client]", "[against existing.archive_client]"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("no spec named %q:\n%s", want, names)
+		}
+	}
+	if r.Requests != 3 {
+		t.Errorf("want the preflight and one request each, got %d requests", r.Requests)
 	}
 }

@@ -48,9 +48,22 @@ type Env struct {
 	recording *recording
 }
 
+// Lane is this process's place in a parallel run, counted from 1, and how
+// many processes the run has: what keeps their fresh values apart.
+func Lane() (int, int) {
+	cfg, _ := ginkgo.GinkgoConfiguration()
+	return max(1, cfg.ParallelProcess), max(1, cfg.ParallelTotal)
+}
+
 // pace sets the client's pace: --rate, else the configuration's, shared
 // evenly by the processes of a parallel run so together they keep to it.
-func (e *Env) pace(configured float64) {
+func (e *Env) pace(d *target.Deployment) {
+	configured := d.Rate
+	cfg, _ := ginkgo.GinkgoConfiguration()
+	for role, r := range d.Rates {
+		// Each process paces its share of the credential's rate.
+		e.Client.PaceRole(role, r/float64(max(1, cfg.ParallelTotal)))
+	}
 	r := configured
 	if e.Rate > 0 {
 		r = e.Rate
@@ -59,6 +72,5 @@ func (e *Env) pace(configured float64) {
 		return
 	}
 	e.paced = r
-	cfg, _ := ginkgo.GinkgoConfiguration()
 	e.Client.Pace(r / float64(max(1, cfg.ParallelTotal)))
 }

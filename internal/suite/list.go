@@ -51,6 +51,12 @@ func would(env *Env, c Case) string {
 	if len(missing) > 0 {
 		return "skips: set " + strings.Join(missing, ", ")
 	}
+	switch {
+	case c.Guess != "":
+		return "runs (" + c.Guess + ")"
+	case c.Sends != "":
+		return "runs, configured: " + c.Sends
+	}
 	return "runs"
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -46,8 +47,14 @@ type Case struct {
 	Run    func(*Spec)
 	// Keys are the configuration keys that steer the spec's requests.
 	Keys []string
-	item Item
-	vary Variant
+	// Sends is the request of a one-request probe whose step the
+	// configuration overrides ("" when it sends the default): the name
+	// shows it. Guess says why the default request is the suite's guess
+	// and which key overrides it ("" when the page names the condition's
+	// request, or the step is overridden).
+	Sends, Guess string
+	item         Item
+	vary         Variant
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -65,6 +72,9 @@ func (c Case) Name() string {
 	name := c.Row.Title() + ": " + c.Probe
 	if c.Variant != "" {
 		name += " [" + c.Variant + "]"
+	}
+	if c.Sends != "" {
+		name += " (configured: " + c.Sends + ")"
 	}
 	return name
 }
@@ -156,7 +166,7 @@ func spec(env *Env, c Case) {
 	}
 	ginkgo.It(c.Name(), append(decorators, func() {
 		ginkgo.AddReportEntry(idEntry, c.ID(), ginkgo.ReportEntryVisibilityNever)
-		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
+		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID(), guess: c.Guess}
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
 		}
@@ -193,6 +203,10 @@ type Probe struct {
 	// Uses are the configuration keys a probe of several requests reads:
 	// its steps (requests.<step>) and limits; listed in docs/specs.md.
 	Uses []string
+	// Guess says why the probe's default request is the suite's guess (the
+	// page names no way to provoke the row): --list and a failure say so,
+	// with the key that overrides it.
+	Guess string
 }
 
 // Item is one configured request a probe is split by (a resource and a
@@ -274,6 +288,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 					}
 					c := Case{Row: row, Probe: name, Labels: caseLabels, Serial: probe.Serial,
 						Group: probe.Group, Weight: probe.Weight, Run: probe.run(), Keys: keys, item: it, vary: v}
+					c.Sends, c.Guess = probe.sends(p.Deployment, row.ID)
 					switch {
 					case it.Name != "" && v.Name != "":
 						c.Probe, c.Variant = name+" "+it.Name, v.Name
@@ -288,7 +303,26 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 			}
 		}
 	}
-	return cases, nil
+	return cases, unsentOverrides(p, cases)
+}
+
+// unsentOverrides refuses a row's override of a step that none of the
+// row's probes sends (requests.<row id>/<step>): it would change nothing.
+func unsentOverrides(p Plan, cases []Case) error {
+	sent := map[string]bool{}
+	for _, c := range cases {
+		for _, k := range c.Keys {
+			sent[k] = true
+		}
+	}
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(p.Deployment.Requests)) {
+		row, step, scoped := strings.Cut(key, "/")
+		if scoped && !sent["requests."+key] {
+			errs = append(errs, fmt.Errorf("config: requests.%s: no probe of row %s sends the step %s, so the override would change nothing (docs/specs.md lists the keys each spec reads)", key, row, step))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // WritesLabel marks a spec that sends a request meant to create, change or
@@ -343,6 +377,45 @@ func (p Probe) keys(d *target.Deployment, row string, it Item) ([]string, bool) 
 	return append(keys, slices.Compact(values)...), writes
 }
 
+// sends is what a one-request probe sends when the configuration overrides
+// its step (METHOD path, and the credential when not valid's), and else
+// why its default request is a guess, if it is one.
+func (p Probe) sends(d *target.Deployment, row string) (sends, guess string) {
+	if p.Step == "" {
+		// A probe of several requests names the steps configured.
+		var steps []string
+		for _, k := range p.Uses {
+			name, ok := strings.CutPrefix(k, "requests.")
+			_, all := d.Requests[name]
+			_, scoped := d.Requests[row+"/"+name]
+			if ok && (all || scoped) {
+				steps = append(steps, name)
+			}
+		}
+		if len(steps) > 0 {
+			return "steps " + strings.Join(steps, ", "), ""
+		}
+		return "", ""
+	}
+	step, key, err := d.Step(row, p.Step)
+	_, all := d.Requests[p.Step]
+	_, scoped := d.Requests[row+"/"+p.Step]
+	if err != nil || !all && !scoped {
+		if p.Guess != "" {
+			return "", fmt.Sprintf("this row's request is the suite's guess: %s; override %s", p.Guess, key)
+		}
+		return "", ""
+	}
+	sends = step.Method + " " + step.Path
+	if step.RawQuery != "" {
+		sends += "?" + step.RawQuery
+	}
+	if step.As != "" && step.As != "valid" {
+		sends += " as " + step.As
+	}
+	return sends, ""
+}
+
 // run is what the probe does: its function, or its data.
 func (p Probe) run() func(*Spec) {
 	switch {
@@ -377,7 +450,7 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 		if err != nil {
 			return nil, err
 		}
-		env.pace(p.Deployment.Rate)
+		env.pace(p.Deployment)
 		return Cases(env, p)
 	}
 }

@@ -46,6 +46,7 @@ type Spec struct {
 	pending []record.Exchange // exchanges not yet in the report
 	seen    []record.Exchange // every exchange of the spec
 	done    bool              // its cleanup has ended
+	guess   string            // why the spec's request is the suite's guess (Case.Guess)
 	made    []string          // values made up for this spec's requests (Env.fresh)
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
@@ -76,6 +77,15 @@ func (s *Spec) Request(name string, vars ...string) Sent {
 		s.Defect(err.Error())
 	}
 	return s.Build(step, key, vars...)
+}
+
+// Fresh is one set of fresh values ({name}, {email} and any the
+// deployment adds), in the deployment's format (configuration fresh).
+func (s *Spec) Fresh() map[string]string {
+	if s.fresh == nil {
+		return map[string]string{}
+	}
+	return s.fresh()
 }
 
 // Build fills a step's templates and frames its body.
@@ -273,7 +283,7 @@ func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 		ex := tries[i][len(tries[i])-1].ex
 		out[i] = ex
 		if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
-			if msg := s.tracker.add(s, sent.Step.Creates, ex, sent.Vars); msg != "" {
+			if msg := s.tracker.add(s, sent.Step, ex, sent.Vars); msg != "" {
 				bad = append(bad, msg)
 			}
 		}
@@ -342,6 +352,9 @@ func (s *Spec) attempts(req runner.Request) []try {
 	tries := []try{{ex: s.Client.Do(req)}}
 	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
 		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
+		if d := s.Client.Deadline(); !d.IsZero() && time.Now().Add(wait).After(d) {
+			break // the run's time (--run-timeout) ends first
+		}
 		tries[len(tries)-1].wait = wait
 		if !s.Client.Replaying() { // a replay's answers are all there
 			time.Sleep(wait)
@@ -408,7 +421,9 @@ func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 			if i >= most {
 				return
 			}
-			ex := s.Client.Do(sent.Request)
+			req := sent.Request
+			req.Unpaced = true // the burst is meant to exceed the credential's rate
+			ex := s.Client.Do(req)
 			results[i] = ex
 			if ex.Err != nil || ex.Status != 200 {
 				refused.Store(true)
@@ -450,7 +465,7 @@ func (s *Spec) Messages(sent Sent) []check.Message {
 	}
 	var out []check.Message
 	for _, m := range maps {
-		msg := check.Message{Template: row.Message, Values: map[string]string{}, Lenient: row.Lenient}
+		msg := check.Message{Template: row.Message, Values: map[string]string{}, Lenient: row.Lenient, Wordings: row.Wordings}
 		for k, t := range m {
 			if v, err := target.Fill(t, vars); err == nil && v != "" {
 				msg.Values[k] = v

@@ -33,24 +33,29 @@ type resource struct {
 	kind, id string
 	idSet    bool
 	vars     map[string]string // the values the create was filled with
+	at       created           // what the create answer said of it (ids.go)
 }
 
 func (r resource) String() string {
-	if !r.idSet {
-		return r.kind + " (the create answer gave no id)"
+	switch {
+	case r.idSet:
+		return r.kind + " " + r.id
+	case r.at.addressSet:
+		return r.kind + " at " + r.at.address
 	}
-	return r.kind + " " + r.id
+	return r.kind + " (the create answer gave no id)"
 }
 
 // add records what a create answer made, and returns why the spec must
 // fail, or "": the caller fails it once everything created is recorded.
-func (t *tracker) add(s *Spec, kind string, ex *runner.Exchange, vars map[string]string) string {
+func (t *tracker) add(s *Spec, step target.Step, ex *runner.Exchange, vars map[string]string) string {
 	ginkgo.GinkgoHelper()
-	r := resource{kind: kind, vars: vars}
-	r.id, r.idSet = createdID(ex.Body, s.Deployment.IDField)
-	if r.idSet && (strings.ContainsAny(r.id, "/?#") || strings.Contains(r.id, "..") || r.id == "") {
-		s.leftover(r, fmt.Sprintf("the id %q cannot be put into a path safely", r.id))
-		return fmt.Sprintf("the target answered a create with the id %q: an id holding /, ?, # or .. is refused; remove the %s by hand", r.id, kind)
+	kind := step.Creates
+	r := resource{kind: kind, vars: vars, at: s.createdBy(step, ex)}
+	r.id, r.idSet = r.at.id, r.at.idSet
+	if r.at.refused != "" {
+		s.leftover(r, r.at.refused)
+		return fmt.Sprintf("the target answered a create with %s; remove the %s by hand", r.at.refused, kind)
 	}
 	t.mu.Lock()
 	closed := t.closed
@@ -126,6 +131,9 @@ func (s *Spec) removeAll(rs []resource) string {
 		if slices.Contains(step.Placeholders(), "id") {
 			vars = append(vars, "id", r.id)
 		}
+		if slices.Contains(step.Placeholders(), "address") {
+			vars = append(vars, "address", r.at.address)
+		}
 		sent := s.Build(step, key, vars...)
 		sent.Cleanup = true
 		rm.req = sent.Request
@@ -151,7 +159,10 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 	case step.Method == "NONE":
 		return step, key, key + " says it cannot be removed"
 	case slices.Contains(step.Placeholders(), "id") && !r.idSet:
-		return step, key, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField)
+		return step, key, fmt.Sprintf("%s needs {id}, and the create answer gave none in its %s (configure where: the create step's id, ids.%s or id_field)", key, r.at.where, r.kind)
+	case slices.Contains(step.Placeholders(), "address") && !r.at.addressSet:
+		why := cmp.Or(r.at.addressWhy, "it has no Location header")
+		return step, key, fmt.Sprintf("%s needs {address}, the address the create answer gave, and %s", key, why)
 	}
 	// Building the removal must not end the cleanup half-way: what it
 	// needs and the configuration lacks makes the resource a leftover.
@@ -165,7 +176,7 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 	for _, name := range step.Placeholders() {
 		_, carried := r.vars[name]
 		_, made := fresh[name]
-		if _, set := s.Deployment.Var(name); !carried && !made && !set && name != "id" {
+		if _, set := s.Deployment.Var(name); !carried && !made && !set && name != "id" && name != "address" {
 			return step, key, fmt.Sprintf("%s needs vars.%s, which is not set", key, name)
 		}
 	}
@@ -217,12 +228,6 @@ func createdID(body []byte, field string) (string, bool) {
 		return id.String(), true
 	}
 	return "", false
-}
-
-// CreatedID is the id a create answer carries in id_field, as the target
-// wrote it.
-func (s *Spec) CreatedID(ex *runner.Exchange) (string, bool) {
-	return createdID(ex.Body, s.Deployment.IDField)
 }
 
 // Removed tells the tracker that the probe itself removed what it created.

@@ -114,6 +114,9 @@ func (s *Spec) broken(headline string, problems []check.Problem) {
 		return
 	}
 	v := record.Verdict{Outcome: record.NotConformant, Message: headline}
+	if s.guess != "" {
+		v.Message += " (" + s.guess + ")"
+	}
 	for _, p := range problems {
 		v.Problems = append(v.Problems, record.Problem{Part: p.Part, Text: s.Client.Redactor().Clean(p.Text)})
 	}
@@ -233,7 +236,10 @@ func (s *Spec) throttled(ex *runner.Exchange) {
 	ginkgo.GinkgoHelper()
 	r := s.Deployment.Retry
 	msg := fmt.Sprintf("the target kept throttling after %d tries: no verdict on this row", r.Attempts+1)
-	if asked := retryAfter(ex, time.Duration(1<<62)); asked > r.MaxWait {
+	asked := retryAfter(ex, time.Duration(1<<62))
+	if d := s.Client.Deadline(); !d.IsZero() && time.Now().Add(min(asked, r.MaxWait)).After(d) {
+		msg = fmt.Sprintf("the target throttled, and its Retry-After (%s) outlasts what is left of --run-timeout: no verdict on this row; raise --run-timeout", asked)
+	} else if asked > r.MaxWait {
 		msg += fmt.Sprintf("; its Retry-After asked for %s, longer than retry.max_wait (%s): raise retry.max_wait", asked, r.MaxWait)
 	} else if s.paced > 0 {
 		msg += fmt.Sprintf("; lower --rate (%g a second) or raise retry.attempts", s.paced)

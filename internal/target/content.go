@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/confsuite/apiconform/runner"
 )
@@ -22,9 +23,17 @@ type Content struct {
 	NotFound []Step `yaml:"not_found"`
 	// Resources are documented resources, each with a method it does not
 	// support: one 405 spec each.
-	Resources []Step        `yaml:"resources"`
-	Abandon   int           `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
-	Limits    ContentLimits `yaml:"limits"`
+	Resources []Step `yaml:"resources"`
+	Abandon   int    `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
+	// AbandonAt says when an abandoned request goes away: "" after the
+	// whole request, "headers" after its headers, or a number N after N
+	// bytes of its body (give the model step a body then).
+	AbandonAt string `yaml:"abandon_at"`
+	// SuccessFormat requires a 200's body in the format the format
+	// parameter asks for, and its Content-Type: the page says so of error
+	// messages only (line 5), so it is off unless the deployment opts in.
+	SuccessFormat bool          `yaml:"success_format"`
+	Limits        ContentLimits `yaml:"limits"`
 }
 
 // FormatValues are the values of the format parameter.
@@ -63,10 +72,29 @@ func (c *Content) validate() []error {
 	for i, s := range c.Resources {
 		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, ContentRuntime)...)
 	}
+	if _, err := c.AbandonBytes(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Limits.MaxRateRequests <= 0 || c.Abandon < 0 {
 		errs = append(errs, errors.New("limits.max_rate_requests must be positive and abandon not negative"))
 	}
 	return errs
+}
+
+// AbandonBytes is how many body bytes an abandoned request sends before
+// going away: -1 for all (abandon_at unset), 0 for none ("headers").
+func (c *Content) AbandonBytes() (int64, error) {
+	switch c.AbandonAt {
+	case "":
+		return -1, nil
+	case "headers":
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(c.AbandonAt, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("abandon_at: %q: want headers, or a number of body bytes", c.AbandonAt)
+	}
+	return n, nil
 }
 
 func (c *Content) lists() []Step { return append(slices.Clone(c.NotFound), c.Resources...) }

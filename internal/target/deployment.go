@@ -30,10 +30,21 @@ type Deployment struct {
 	Vars map[string]string `yaml:"vars"`
 	// IDField is the field of a create answer that holds the new id.
 	IDField string `yaml:"id_field"`
+	// IDs say, by kind of resource, where a create answer puts the new
+	// id or address, when not in id_field; a step's own id wins.
+	IDs map[string]IDSource `yaml:"ids"`
+	// Fresh are templates of the values the suite makes anew for each
+	// request ({name}, {email}, and any a deployment adds), in the
+	// deployment's format: fresh.go.
+	Fresh map[string]string `yaml:"fresh"`
 	// Rate paces every request of the run, in requests a second (0: not
 	// paced); --rate overrides it.
-	Rate  float64 `yaml:"rate"`
-	Retry Retry   `yaml:"retry"`
+	Rate float64 `yaml:"rate"`
+	// Rates pace the requests carrying each credential role, in requests
+	// a second (a deployment that limits each credential); the rate-limit
+	// burst is not held by them.
+	Rates map[string]float64 `yaml:"rates"`
+	Retry Retry              `yaml:"retry"`
 	// Requests override the defaults' steps by name, or by <row id>/<name>.
 	Requests map[string]Step `yaml:"requests"`
 
@@ -109,6 +120,9 @@ func Load[C any, P interface {
 
 func (d *Deployment) validate(runtime []string) []error {
 	var errs []error
+	fresh := NewFreshener(d.Fresh)
+	errs = append(errs, checkFresh(fresh.templates)...)
+	runtime = append(slices.Clone(runtime), fresh.Names()...)
 	if err := checkPath("base_path", d.BasePath); err != nil && d.BasePath != "" {
 		errs = append(errs, err)
 	}
@@ -125,6 +139,20 @@ func (d *Deployment) validate(runtime []string) []error {
 	}
 	if !strings.Contains(d.Auth.Value, "{secret}") {
 		errs = append(errs, errors.New("auth.value: must contain {secret}"))
+	}
+	for kind, src := range d.IDs {
+		errs = append(errs, src.check("ids."+kind)...)
+		if _, ok := d.defaults["remove_"+kind]; !ok {
+			errs = append(errs, fmt.Errorf("ids.%s: the suite creates no %s (kinds: %s)", kind, kind, strings.Join(d.kinds(), ", ")))
+		}
+	}
+	for role, r := range d.Rates {
+		if _, ok := d.Credentials[role]; !ok {
+			errs = append(errs, fmt.Errorf("rates.%s: no credential %q (credentials: %s)", role, role, strings.Join(slices.Sorted(maps.Keys(d.Credentials)), ", ")))
+		}
+		if r <= 0 {
+			errs = append(errs, fmt.Errorf("rates.%s: a rate is positive, in requests a second", role))
+		}
 	}
 	if d.Retry.Attempts < 0 || d.Retry.MaxWait < 0 || d.Rate < 0 {
 		errs = append(errs, errors.New("rate, retry.attempts and retry.max_wait must not be negative"))
@@ -196,6 +224,15 @@ func (d *Deployment) unused(documented map[string]bool, lists []Step) []error {
 // CheckStep validates a step and the placeholders and credential it uses.
 func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
 	errs := s.check(key)
+	if s.Creates != "" {
+		if _, ok := d.defaults["remove_"+s.Creates]; !ok {
+			errs = append(errs, fmt.Errorf("%s.creates: %q: the suite has no step remove_%s, so what it made could not be removed (kinds: %s); for data the suite cannot create and remove, give an existing resource instead (README, Existing data)",
+				key, s.Creates, s.Creates, strings.Join(d.kinds(), ", ")))
+		}
+	}
+	if strings.Contains(s.Path, "{address}") && (s.Path != AddressPath || !strings.Contains(key, "remove_")) {
+		errs = append(errs, fmt.Errorf("%s.path: {address} is the whole path of a remove_<kind> step, the address a create answer gave", key))
+	}
 	if s.As != "" && s.As != "none" {
 		if _, ok := d.Credentials[s.As]; !ok {
 			errs = append(errs, fmt.Errorf("%s.as: no credential %q (credentials: %s)", key, s.As, strings.Join(slices.Sorted(maps.Keys(d.Credentials)), ", ")))
@@ -223,6 +260,33 @@ func (d *Deployment) CheckStep(key string, s Step, runtime []string) []error {
 		}
 	}
 	return errs
+}
+
+// Freshener makes the deployment's fresh values.
+func (d *Deployment) Freshener() *Freshener { return NewFreshener(d.Fresh) }
+
+// kinds lists the kinds of resource the suite can remove (a step
+// remove_<kind> for each).
+func (d *Deployment) kinds() []string {
+	var out []string
+	for name := range d.defaults {
+		if kind, ok := strings.CutPrefix(name, "remove_"); ok {
+			out = append(out, kind)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IDSource is where a create answer of step puts what it made.
+func (d *Deployment) IDSource(step Step) IDSource {
+	if step.ID != nil {
+		return *step.ID
+	}
+	if src, ok := d.IDs[step.Creates]; ok {
+		return src
+	}
+	return IDSource{Field: d.IDField}
 }
 
 func (d *Deployment) resolve(row, name string) (Step, bool) {

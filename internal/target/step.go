@@ -3,6 +3,7 @@ package target
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -32,10 +33,49 @@ type Step struct {
 	// Creates names the kind of resource a 2xx answer made; the suite
 	// removes it after the spec with the step remove_<kind>.
 	Creates string `yaml:"creates"`
+	// ID says where a create answer puts the new resource's id (or its
+	// address): a body field or a header, optionally with a pattern.
+	// Unset: ids.<kind>, else the body field id_field.
+	ID *IDSource `yaml:"id"`
 	// Expect pins the values of the placeholders in the row's message
 	// templates, one map per expected message (content API). A placeholder
 	// left out, or whose value is empty, matches any non-empty text.
 	Expect []map[string]string `yaml:"expect"`
+}
+
+// IDSource is where a create answer puts what it made: the body field
+// Field (a dotted path) or the header Header (Location, or any), the id
+// being the first group of Pattern when one is given, else the whole
+// text. A Location (or Content-Location) header is also the resource's
+// address, which a remove_<kind> step may use as its path, {address}.
+type IDSource struct {
+	Field   string `yaml:"field"`
+	Header  string `yaml:"header"`
+	Pattern string `yaml:"pattern"`
+}
+
+// AddressPath is the path of a removal step that uses the address the
+// create answer gave (a Location), as given.
+const AddressPath = "{address}"
+
+func (src IDSource) check(key string) []error {
+	var errs []error
+	if (src.Field == "") == (src.Header == "") {
+		errs = append(errs, fmt.Errorf("%s: give field or header, one of them", key))
+	}
+	if src.Header != "" && !validToken(src.Header) {
+		errs = append(errs, fmt.Errorf("%s.header: %q is not a header name", key, src.Header))
+	}
+	if src.Pattern != "" {
+		re, err := regexp.Compile(src.Pattern)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s.pattern: %v", key, err))
+		case re.NumSubexp() < 1:
+			errs = append(errs, fmt.Errorf("%s.pattern: %q has no group: the id is the text of its first (…)", key, src.Pattern))
+		}
+	}
+	return errs
 }
 
 // Body is a request body and how it is framed.
@@ -87,6 +127,9 @@ func (s Step) merge(o Step) Step {
 	}
 	if o.Creates != "" {
 		s.Creates = o.Creates
+	}
+	if o.ID != nil {
+		s.ID = o.ID
 	}
 	if o.Expect != nil {
 		s.Expect = o.Expect
@@ -159,7 +202,10 @@ func (s Step) check(key string) []error {
 	} else if s.Method != MethodNone && !validToken(s.Method) {
 		errs = append(errs, fmt.Errorf("%s.method: %q is not an HTTP method", key, s.Method))
 	}
-	if s.Method != MethodNone {
+	if s.ID != nil {
+		errs = append(errs, s.ID.check(key+".id")...)
+	}
+	if s.Method != MethodNone && s.Path != AddressPath {
 		if err := checkPath(key+".path", s.Path); err != nil {
 			errs = append(errs, err)
 		}

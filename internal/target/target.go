@@ -102,15 +102,76 @@ func nameKeys(raw []byte, err error) string {
 	_ = yaml.Unmarshal(raw, &root)
 	msg := goType.ReplaceAllString(err.Error(), "")
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
-	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults list every key: --print-defaults shows them)")
-	msg = strings.ReplaceAll(msg, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
-	return errorLine.ReplaceAllStringFunc(msg, func(m string) string {
-		line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
-		if key := keyAt(&root, line, ""); key != "" {
-			return fmt.Sprintf("%s (line %d): ", key, line)
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		// Several keys may share a line (flow style: retry: {attempts: 3,
+		// max_wait: 11}): the message's own key or value says which.
+		var match func(key, value *yaml.Node) bool
+		if m := unknownName.FindStringSubmatch(l); m != nil {
+			match = func(key, _ *yaml.Node) bool { return key.Value == m[1] }
+		} else if m := badValue.FindStringSubmatch(l); m != nil {
+			want := strings.TrimSuffix(m[1], "...")
+			match = func(_, value *yaml.Node) bool {
+				return value.Kind == yaml.ScalarNode && strings.HasPrefix(value.Value, want) && (m[1] == want || len(value.Value) > len(want))
+			}
 		}
-		return m
-	})
+		l = unknownField.ReplaceAllString(l, "unknown key (the defaults list every key: --print-defaults shows them)")
+		l = strings.ReplaceAll(l, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+		lines[i] = errorLine.ReplaceAllStringFunc(l, func(m string) string {
+			line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
+			key := ""
+			if match != nil {
+				key = keyMatching(&root, line, "", match)
+			}
+			if key == "" {
+				key = keyAt(&root, line, "")
+			}
+			if key != "" {
+				return fmt.Sprintf("%s (line %d): ", key, line)
+			}
+			return m
+		})
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	unknownName = regexp.MustCompile(`field (\S+) not found`)
+	badValue    = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)`")
+)
+
+// keyMatching is the dotted path of the key on line whose key and value
+// nodes match, or "".
+func keyMatching(n *yaml.Node, line int, path string, match func(key, value *yaml.Node) bool) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyMatching(c, line, path, match); k != "" {
+				return k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, value := n.Content[i], n.Content[i+1]
+			p := key.Value
+			if path != "" {
+				p = path + "." + key.Value
+			}
+			if key.Line == line && match(key, value) {
+				return p
+			}
+			if k := keyMatching(value, line, p, match); k != "" {
+				return k
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if k := keyMatching(c, line, fmt.Sprintf("%s[%d]", path, i), match); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // keyAt is the dotted path of the deepest key on line, or "".

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -36,6 +37,14 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 		{"unknown step", "credentials: {valid: x2345678}\nrequests: {blocked: {path: '/x'}}\n", "requests.blocked", false},
 		{"unknown credential", "credentials: {valid: x2345678}\nrequests: {blocked_user: {as: admin}}\n", "requests.blocked_user.as", false},
 		{"missing upload file", "credentials: {valid: x2345678}\nvars: {upload_file: nope.wav}\n", "requests.upload_large_file.body.file", false},
+		{"flow style: a wrong type names its own key", "credentials: {valid: x2345678}\nretry: {attempts: 3, max_wait: 11}\n", "retry.max_wait (line 2): cannot unmarshal", false},
+		{"flow style: an unknown key names itself", "credentials: {valid: x2345678}\nretry: {attempts: 3, max_wat: 11s}\n", "retry.max_wat (line 2): unknown key", false},
+		{"flow style: a long wrong value", "credentials: {valid: x2345678}\nlimits: {max_created: 3, max_rate_requests: manymanymany}\n", "limits.max_rate_requests (line 2)", false},
+		{"creates a kind the suite cannot remove", "credentials: {valid: x2345678}\nrequests: {create_extension: {creates: user}}\n", "requests.create_extension.creates: \"user\": the suite has no step remove_user", false},
+		{"id source with neither field nor header", "credentials: {valid: x2345678}\nrequests: {create_extension: {id: {pattern: '(x)'}}}\n", "requests.create_extension.id: give field or header", false},
+		{"id pattern without a group", "credentials: {valid: x2345678}\nids: {archive: {header: Location, pattern: '/archive/.+'}}\n", "ids.archive.pattern", false},
+		{"ids of a kind the suite never creates", "credentials: {valid: x2345678}\nids: {user: {header: Location}}\n", "ids.user: the suite creates no user", false},
+		{"address outside a removal", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: '{address}'}}\n", "requests.blocked_user.path: {address}", false},
 		{"content bad resource", "credentials: {valid: x2345678}\nresources: [{method: GET, path: '//evil.invalid/'}]\n", "resources[0].path", true},
 		{"content bad format values", "credentials: {valid: x2345678}\nformat_values: {xml: ''}\n", "format_values", true},
 	} {
@@ -130,5 +139,52 @@ func TestDefaultsAreTheBuiltInOnes(t *testing.T) {
 	}
 	if _, err := Defaults("billing"); err == nil || !strings.Contains(err.Error(), "telephony or content") {
 		t.Errorf("an unknown API: %v", err)
+	}
+}
+
+// Fresh values follow the deployment's template, and one process never
+// gives the same twice, even from a narrow template.
+func TestFreshValuesFollowTheTemplate(t *testing.T) {
+	f := NewFreshener(map[string]string{"name": "{digits:2}", "code": "x-{letters:3}"})
+	seen := map[string]bool{}
+	for range 60 {
+		v := f.Values()
+		if !regexp.MustCompile(`^[0-9]{2}$`).MatchString(v["name"]) || v["email"] != v["name"]+"@apiconform.invalid" || !regexp.MustCompile(`^x-[a-z]{3}$`).MatchString(v["code"]) {
+			t.Fatalf("values %v do not follow their templates", v)
+		}
+		if seen[v["name"]] {
+			t.Fatalf("name %s given twice", v["name"])
+		}
+		seen[v["name"]] = true
+	}
+}
+
+func TestFreshTemplatesAreCheckedAtLoad(t *testing.T) {
+	for yaml, want := range map[string]string{
+		"credentials: {valid: x2345678}\nfresh: {name: fixed}\n":                  "fresh.name: \"fixed\" has no random part",
+		"credentials: {valid: x2345678}\nfresh: {name: \"{digits:0}\"}\n":         "fresh.name: {digits:0}",
+		"credentials: {valid: x2345678}\nfresh: {email: \"{nme}@x.test\"}\n":      "fresh.email: {nme} is no fresh value",
+		"credentials: {valid: x2345678}\nfresh: {name: \"{email}-{digits:3}\"}\n": "a fresh value may name another only when that one names none",
+	} {
+		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: want an error with %q, got %v", yaml, want, err)
+		}
+	}
+}
+
+// Processes of a parallel run give values from lanes apart.
+func TestFreshValuesOfTwoProcessesNeverMeet(t *testing.T) {
+	a, b := NewFreshener(map[string]string{"name": "{digits:2}"}), NewFreshener(map[string]string{"name": "{digits:2}"})
+	a.Lane(1, 2)
+	b.Lane(2, 2)
+	seen := map[string]int{}
+	for range 40 {
+		seen[a.Values()["name"]] |= 1
+		seen[b.Values()["name"]] |= 2
+	}
+	for v, from := range seen {
+		if from == 3 {
+			t.Fatalf("both processes gave %s", v)
+		}
 	}
 }

@@ -17,6 +17,20 @@ type Telephony struct {
 	// support: one 405 spec each.
 	Resources []Step          `yaml:"resources"`
 	Limits    TelephonyLimits `yaml:"limits"`
+	// Existing names data already on the deployment that a collision
+	// probe collides with, instead of creating it first.
+	Existing Existing `yaml:"existing"`
+}
+
+// Existing is data already on a deployment, for the probes that would
+// otherwise create something only to collide with it: each one set makes
+// its probe send the colliding request alone. Empty: the probe creates it.
+type Existing struct {
+	Email         string `yaml:"email"`          // 400 email_duplicate: an e-mail address in use on the client
+	Name          string `yaml:"name"`           // 400 already_exists: the name of an extension of the client
+	ArchiveClient string `yaml:"archive_client"` // 400 archive_already_requested: a client with an archive requested and not downloaded
+	FullClient    string `yaml:"full_client"`    // 400 limit_exceeded: a client holding as many extensions as it may
+	LimitClient   string `yaml:"limit_client"`   // 400 limit_exceeded: a client of that probe's own, created to its limit beside the other specs
 }
 
 // TelephonyLimits bound what the suite sends.
@@ -33,7 +47,7 @@ var telephonyDefaults []byte
 // TelephonyRuntime are the placeholders the telephony probes fill
 // themselves: a fresh name and e-mail address for what they create, and
 // the id of what a create made.
-var TelephonyRuntime = []string{"name", "email", "id"}
+var TelephonyRuntime = []string{"name", "email", "id", "address"}
 
 // LoadTelephony reads and checks a telephony configuration over the
 // defaults and registers its secrets with the redactor.

@@ -7,8 +7,13 @@ package content
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
+	"strings"
+	"sync"
 
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/suite"
@@ -45,13 +50,25 @@ func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
 	if err != nil {
 		return suite.Plan{}, err
 	}
+	checker.SuccessFormat = cfg.SuccessFormat
 	return suite.Plan{
 		API:        API,
 		Deployment: &cfg.Deployment,
 		Probes:     probes(cfg, checker),
 		Variants:   formats(cfg),
+		Fresh: func() func() map[string]string {
+			f := cfg.Freshener()
+			f.Lane(suite.Lane())
+			return f.Values
+		}(),
 		Check: func(s *suite.Spec, ex *runner.Exchange, sent suite.Sent) []check.Problem {
-			return checker.Errors(ex, s.Variant.Kind, s.Row.Code, s.Messages(sent))
+			msgs := s.Messages(sent)
+			for i := range msgs {
+				if strings.Contains(msgs[i].Template, "{"+ipPlaceholder+"}") && msgs[i].Values[ipPlaceholder] == "" {
+					msgs[i].Addresses = map[string]string{ipPlaceholder: unpinnedIP(s, ex)}
+				}
+			}
+			return checker.Errors(ex, s.Variant.Kind, s.Row.Code, msgs)
 		},
 		// The page documents the refusal as 403 «Rate limit exceeded».
 		Throttled: func(ex *runner.Exchange) bool {
@@ -68,6 +85,32 @@ func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
 			return checker.Envelope(ex, kind)
 		},
 	}, nil
+}
+
+// ipPlaceholder is the 401 message's address of the caller.
+const ipPlaceholder = "IP"
+
+var ipNote sync.Once
+
+// unpinnedIP is what the 401 message's {IP} must be when vars.client_ip
+// does not pin it: on a target on loopback or a private network, reached
+// without a proxy, the address the suite's connection came from (the one
+// the target sees); elsewhere any IP address (""). The run says once that
+// it was not pinned, and which address the connection had.
+func unpinnedIP(s *suite.Spec, ex *runner.Exchange) string {
+	want := ""
+	remote := net.ParseIP(ex.Remote)
+	if s.Client.ProxyFor() == "none" && remote != nil && (remote.IsLoopback() || remote.IsPrivate()) {
+		want = ex.Local
+	}
+	ipNote.Do(func() {
+		held := "any IP address (the target is not on loopback or a private network, or is reached through a proxy)"
+		if want != "" {
+			held = "the address of the suite's connection, " + want + ", as the target is on " + map[bool]string{true: "loopback", false: "a private network"}[remote.IsLoopback()]
+		}
+		fmt.Fprintf(os.Stdout, "note: vars.client_ip is not set: the 401 message's {IP} is held to %s; the suite's connection came from %s. Pin it with vars.client_ip.\n", held, cmp.Or(ex.Local, "an address not known"))
+	})
+	return want
 }
 
 // items makes one item per configured step of a list.

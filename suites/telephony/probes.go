@@ -1,8 +1,6 @@
 package telephony
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/confsuite/apiconform/internal/check"
@@ -35,8 +33,10 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		// Every create of an extension counts toward the client's limit,
 		// and a spec that creates one while this probe holds the client at
 		// its limit would be refused: it runs alone.
-		"extensions created to the limit": {Run: createToLimit(cfg), Serial: true, Weight: 6,
-			Uses: []string{"requests.create_extension", "limits.max_created"}},
+		// With existing.full_client, one create on that client alone.
+		"extensions created to the limit": {Run: createToLimit(cfg), Serial: cfg.Existing.FullClient == "" && cfg.Existing.LimitClient == "", Weight: 6,
+			Items: limitItems(cfg),
+			Uses:  []string{"requests.create_extension", "limits.max_created"}},
 		"required argument missing":           {Step: "extension_missing_name"},
 		"argument of wrong type":              {Step: "extension_wrong_type"},
 		"queue resource of a phone extension": {Step: "wrong_extension_type"},
@@ -45,11 +45,14 @@ func probes(cfg *target.Telephony) map[string]suite.Probe {
 		// An archive pending is answered archive_already_requested before
 		// no_records or records_size_too_large: the specs that request an
 		// archive run one after another (each removes its own).
-		"range without records":                 {Step: "archive_no_records", Group: "archive"},
-		"range too large":                       {Step: "archive_too_large", Group: "archive"},
-		"second archive request":                {Run: secondArchive, Group: "archive", Weight: 3, Uses: []string{"requests.archive_requestable"}},
-		"second extension with the same e-mail": {Run: duplicate("email"), Weight: 3, Uses: []string{"requests.create_extension"}},
-		"second extension with the same name":   {Run: duplicate("name"), Weight: 3, Uses: []string{"requests.create_extension"}},
+		"range without records": {Step: "archive_no_records", Group: "archive"},
+		"range too large":       {Step: "archive_too_large", Group: "archive"},
+		"second archive request": {Run: secondArchive(cfg), Group: "archive", Weight: 3, Uses: []string{"requests.archive_requestable"},
+			Items: existing("existing.archive_client", cfg.Existing.ArchiveClient)},
+		"second extension with the same e-mail": {Run: duplicate("email", cfg.Existing.Email), Weight: 3, Uses: []string{"requests.create_extension"},
+			Items: existing("existing.email", cfg.Existing.Email)},
+		"second extension with the same name": {Run: duplicate("name", cfg.Existing.Name), Weight: 3, Uses: []string{"requests.create_extension"},
+			Items: existing("existing.name", cfg.Existing.Name)},
 	}
 }
 
@@ -64,10 +67,10 @@ func extensionLifecycle(s *suite.Spec) {
 		return
 	}
 	s.Prepared(create.Key, created, create.Step.Codes...)
-	id, ok := s.CreatedID(created)
+	id, ok, where := s.CreatedID(create, created)
 	if !ok {
-		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: create.Key, Key: "id_field",
-			Message: fmt.Sprintf("the create answer has no %q field (id_field): the lifecycle cannot name the extension", s.Deployment.IDField)})
+		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: create.Key, Key: create.Key + ".id",
+			Message: fmt.Sprintf("the create answer gave no id in its %s: the lifecycle cannot name the extension; say where the id is (the step's id, ids.extension or id_field)", where)})
 	}
 	var step string
 	switch s.Row.Method {
@@ -123,10 +126,20 @@ func requestBurst(cfg *target.Telephony) func(*suite.Spec) {
 // no batch follows it.
 func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
+		if c := cfg.Existing.FullClient; c != "" {
+			// A client at its limit already: one create is refused.
+			sent := s.Request("create_extension", "client", c)
+			s.Expect(s.Send(sent), sent)
+			return
+		}
+		var on []string // a client of the probe's own, when configured
+		if c := cfg.Existing.LimitClient; c != "" {
+			on = []string{"client", c}
+		}
 		for sent := 0; sent < cfg.Limits.MaxCreated; {
 			batch := make([]suite.Sent, min(suite.InFlight, cfg.Limits.MaxCreated-sent))
 			for i := range batch {
-				batch[i] = s.Request("create_extension")
+				batch[i] = s.Request("create_extension", on...)
 			}
 			sent += len(batch)
 			// Any 2xx created one (POST 201 judges the code); the first
@@ -143,33 +156,68 @@ func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
 	}
 }
 
-// secondArchive requests an archive twice; the first is removed after the
-// spec, which frees the client to ask again.
-func secondArchive(s *suite.Spec) {
-	first := s.Request("archive_requestable")
-	s.Prepared(first.Key, s.Send(first), first.Step.Codes...)
-	again := s.Request("archive_requestable")
-	s.Expect(s.Send(again), again)
+// existing splits a collision probe by the way it runs: against data it
+// creates first (one spec, named as the catalog names the probe), or, when
+// key is set, against the existing data it names (the spec's name says so).
+func existing(key, value string) func() []suite.Item {
+	return func() []suite.Item {
+		if value == "" {
+			return []suite.Item{{}}
+		}
+		return []suite.Item{{Name: "against " + key, Key: key}}
+	}
 }
 
-// duplicate creates an extension, then another sharing the named value.
-func duplicate(shared string) func(*suite.Spec) {
+// limitItems says which way the limit probe runs: on the configured
+// client with the others kept away (Serial), on a client at its limit
+// (existing.full_client), or on a client of its own (existing.limit_client).
+func limitItems(cfg *target.Telephony) func() []suite.Item {
+	if cfg.Existing.FullClient != "" {
+		return existing("existing.full_client", cfg.Existing.FullClient)
+	}
+	if c := cfg.Existing.LimitClient; c != "" {
+		return func() []suite.Item {
+			return []suite.Item{{Name: "on existing.limit_client", Key: "existing.limit_client"}}
+		}
+	}
+	return existing("", "")
+}
+
+// secondArchive requests an archive twice; the first is removed after the
+// spec, which frees the client to ask again. With existing.archive_client,
+// it asks once, for that client, whose archive is pending already.
+func secondArchive(cfg *target.Telephony) func(*suite.Spec) {
 	return func(s *suite.Spec) {
-		first := freshValues()
-		created := s.Request("create_extension", "name", first["name"], "email", first["email"])
-		s.Prepared(created.Key, s.Send(created), created.Step.Codes...)
-		second := freshValues()
-		second[shared] = first[shared]
-		again := s.Request("create_extension", "name", second["name"], "email", second["email"])
+		if c := cfg.Existing.ArchiveClient; c != "" {
+			again := s.Request("archive_requestable", "client", c)
+			s.Expect(s.Send(again), again)
+			return
+		}
+		first := s.Request("archive_requestable")
+		s.Prepared(first.Key, s.Send(first), first.Step.Codes...)
+		again := s.Request("archive_requestable")
 		s.Expect(s.Send(again), again)
 	}
 }
 
-// freshValues are a name and an e-mail address no earlier run has used, so
-// runs never collide.
-func freshValues() map[string]string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	name := "apiconform-" + hex.EncodeToString(b)
-	return map[string]string{"name": name, "email": name + "@apiconform.invalid"}
+// duplicate creates an extension, then another sharing the named value;
+// with an existing value (existing.email, existing.name), it sends only
+// the one create that shares it.
+func duplicate(shared, existing string) func(*suite.Spec) {
+	return func(s *suite.Spec) {
+		if existing != "" {
+			values := s.Fresh()
+			values[shared] = existing
+			again := s.Request("create_extension", "name", values["name"], "email", values["email"])
+			s.Expect(s.Send(again), again)
+			return
+		}
+		first := s.Fresh()
+		created := s.Request("create_extension", "name", first["name"], "email", first["email"])
+		s.Prepared(created.Key, s.Send(created), created.Step.Codes...)
+		second := s.Fresh()
+		second[shared] = first[shared]
+		again := s.Request("create_extension", "name", second["name"], "email", second["email"])
+		s.Expect(s.Send(again), again)
+	}
 }

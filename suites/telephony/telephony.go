@@ -47,8 +47,14 @@ func Plan(env *suite.Env, cfg *target.Telephony) (suite.Plan, error) {
 			return checker.Error(ex, s.Row)
 		},
 		Throttled: func(ex *runner.Exchange) bool { return ex.Status == http.StatusTooManyRequests },
-		Fresh:     freshValues,
+		Fresh:     fresh(cfg.Freshener()),
 	}, nil
+}
+
+// fresh makes this process's fresh values, apart from the other processes'.
+func fresh(f *target.Freshener) func() map[string]string {
+	f.Lane(suite.Lane())
+	return f.Values
 }
 
 // resources are the configured 405 items.

@@ -71,7 +71,9 @@
 //     422 `Parameter 'region' format is incorrect, expected INTEGER`; show,
 //     when given, a comma list of PRICE, PHOTO, SPECS, REVIEWS, else for the
 //     first other value X 422 `Parameter 'show' format is incorrect.
-//     Incorrect value 'X'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS`.
+//     Unknown value 'X'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS`
+//     (the page's example's wording, line 219, not its template's).
+//     Successes are JSON whatever format asks: only error messages follow it.
 //   - A query string that does not decode (a bad percent escape): 400 `Bad
 //     request`, before authentication. A body over 1 MiB: 400 `Bad request`.
 //     Abandoned requests leave the server answering; 499 is never sent.

@@ -110,7 +110,9 @@ func writeVariant(w http.ResponseWriter, asXML bool, code int, v vbody, e *apiEr
 		b.WriteString("</errors>\n")
 		v = vbody{json: map[string]any{"errors": list}, xml: b.String()}
 	}
-	if !asXML {
+	// Only error messages follow the format parameter (the page says no
+	// more): a success is JSON whatever format asks.
+	if !asXML || e == nil {
 		serve.JSON(w, code, serve.JSONType, v.json)
 		return
 	}
@@ -206,7 +208,8 @@ func showValues(q url.Values) ([]string, *apiError) {
 	vals := strings.Split(f, ",")
 	for _, v := range vals {
 		if !contains(VariantShow, v) {
-			return nil, fail(http.StatusUnprocessableEntity, "Parameter 'show' format is incorrect. Incorrect value '%s'. Allowed values are: %s", v, strings.Join(VariantShow, ", "))
+			// The page's example's wording (line 219), not its template's.
+			return nil, fail(http.StatusUnprocessableEntity, "Parameter 'show' format is incorrect. Unknown value '%s'. Allowed values are: %s", v, strings.Join(VariantShow, ", "))
 		}
 	}
 	return vals, nil

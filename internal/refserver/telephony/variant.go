@@ -8,6 +8,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,24 +56,28 @@ type account struct {
 	Lines   map[string]*line
 	Records []record
 	Media   map[string]int
-	Pending bool // an archive requested and not yet downloaded
+	Pending string // the id of an archive requested and not yet downloaded
 }
 
 func (a *account) view() map[string]string { return map[string]string{"uid": a.UID, "title": a.Title} }
 
 // variant is the state of a variant deployment.
 type variant struct {
-	accounts map[string]*account
-	lineSeq  int
-	mediaSeq int
-	traceSeq int
+	accounts   map[string]*account
+	lineSeq    int
+	mediaSeq   int
+	archiveSeq int
+	traceSeq   int
 }
 
 func newVariant() *variant {
 	v := &variant{accounts: map[string]*account{}}
 	ours := &account{UID: "acme-01", Title: "Acme", Lines: map[string]*line{}, Media: map[string]int{}}
-	for _, kind := range []string{"phone", "queue"} {
-		l := &line{UID: v.nextLine(), Title: kind + " line", Kind: kind}
+	for i, kind := range []string{"phone", "queue"} {
+		l := &line{UID: v.nextLine(), Title: strconv.Itoa(100 * (i + 1)), Kind: kind}
+		if i == 0 {
+			l.Mail = variantUsers[0]
+		}
 		ours.Lines[l.UID] = l
 	}
 	// Thirty recordings of 3 MiB, one a day from 2026-03-01 to 2026-03-30.
@@ -105,8 +111,8 @@ func (v *variant) created() []string {
 		for id := range a.Media {
 			out = append(out, fmt.Sprintf("account %s media %s", a.UID, id))
 		}
-		if a.Pending {
-			out = append(out, fmt.Sprintf("account %s archive", a.UID))
+		if a.Pending != "" {
+			out = append(out, fmt.Sprintf("account %s archive %s", a.UID, a.Pending))
 		}
 	}
 	sort.Strings(out)
@@ -149,6 +155,7 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request) {
 }
 
 type vcall struct {
+	w       http.ResponseWriter // for the headers a handler adds (Location)
 	r       *http.Request
 	body    []byte
 	token   Token
@@ -168,7 +175,8 @@ var variantRoutes = serve.NewTable(
 	serve.Route[vop]{Pattern: "accounts/*/lines/*", Methods: map[string]vop{"GET": {handle: vGetLine}, "PUT": {handle: vPutLine}, "DELETE": {handle: vDeleteLine}}},
 	serve.Route[vop]{Pattern: "accounts/*/lines/*/queue", Methods: map[string]vop{"GET": {handle: vGetQueue}}},
 	serve.Route[vop]{Pattern: "accounts/*/calls", Methods: map[string]vop{"GET": {handle: vListCalls}}},
-	serve.Route[vop]{Pattern: "accounts/*/calls/archive", Methods: map[string]vop{"POST": {handle: vRequestArchive}, "GET": {handle: vDownloadArchive}}},
+	serve.Route[vop]{Pattern: "accounts/*/calls/archive", Methods: map[string]vop{"POST": {handle: vRequestArchive}}},
+	serve.Route[vop]{Pattern: "accounts/*/calls/archive/*", Methods: map[string]vop{"GET": {handle: vDownloadArchive}}},
 	serve.Route[vop]{Pattern: "accounts/*/media", Methods: map[string]vop{"GET": {handle: vListMedia, media: true}, "POST": {handle: vUpload, media: true}}},
 	serve.Route[vop]{Pattern: "accounts/*/media/*", Methods: map[string]vop{"DELETE": {handle: vDeleteMedia, media: true}}},
 )
@@ -202,7 +210,7 @@ func (s *Server) variantCall(w http.ResponseWriter, r *http.Request, body []byte
 	case http.StatusMethodNotAllowed:
 		return 0, nil, fail(http.StatusMethodNotAllowed, "", "%s is not allowed here", r.Method)
 	}
-	c := &vcall{r: r, body: body, token: tok}
+	c := &vcall{w: w, r: r, body: body, token: tok}
 	acct := args[0]
 	if acct == "@me" {
 		if tok.Client == "" {
@@ -259,6 +267,13 @@ func vListLines(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	return http.StatusOK, c.account.sortedLines(), nil
 }
 
+// variantUsers are acme-01's users, by e-mail address: a line's mail must
+// be one of them; the first is ln-0001's.
+var variantUsers = []string{"desk@acme-01.test", "ops@acme-01.test", "hall@acme-01.test"}
+
+// lineTitle is this deployment's own format of a line's title (its number).
+var lineTitle = regexp.MustCompile(`^[0-9]{2,6}$`)
+
 func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 	var in struct {
 		Title any `json:"title"`
@@ -269,8 +284,8 @@ func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	title, ok := in.Title.(string)
-	if !ok || title == "" {
-		return 0, nil, fail(http.StatusBadRequest, "input_error", "title: a non-empty string is required")
+	if !ok || !lineTitle.MatchString(title) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "title: 2 to 6 digits are required")
 	}
 	kind, ok := in.Kind.(string)
 	if !ok || !extensionTypes[kind] {
@@ -291,12 +306,19 @@ func vCreateLine(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 			return 0, nil, fail(http.StatusBadRequest, "email_duplicate", "%s is in use", mail)
 		}
 	}
+	// A line's mail is one of the account's users, who cannot be created
+	// or deleted through the API.
+	if mail != "" && !slices.Contains(variantUsers, mail) {
+		return 0, nil, fail(http.StatusBadRequest, "input_error", "mail: %s is no user of the account", mail)
+	}
 	if len(lines) >= VariantMaxLines {
 		return 0, nil, fail(http.StatusBadRequest, "limit_exceeded", "an account holds at most %d lines", VariantMaxLines)
 	}
 	l := &line{UID: s.v.nextLine(), Title: title, Kind: kind, Mail: mail}
 	c.account.Lines[l.UID] = l
-	return http.StatusCreated, l, nil
+	// The new line's address alone names it: the body holds no uid.
+	c.w.Header().Set("Location", fmt.Sprintf("%s/accounts/%s/lines/%s", VariantBasePath, c.account.UID, l.UID))
+	return http.StatusCreated, map[string]string{"title": l.Title, "kind": l.Kind}, nil
 }
 
 func (c *vcall) line(id string) (*line, *apiError) {
@@ -367,7 +389,7 @@ func vListCalls(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
-func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
+func vRequestArchive(s *Server, c *vcall, _ []string) (int, any, *apiError) {
 	var in struct {
 		From string `json:"from"`
 		To   string `json:"to"`
@@ -380,7 +402,7 @@ func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	if err1 != nil || err2 != nil || to.Before(from) {
 		return 0, nil, fail(http.StatusBadRequest, "input_error", "from and to: two dates as YYYY-MM-DD, in order")
 	}
-	if c.account.Pending {
+	if c.account.Pending != "" {
 		return 0, nil, fail(http.StatusBadRequest, "archive_already_requested", "download the pending archive first")
 	}
 	end := to.AddDate(0, 0, 1)
@@ -398,15 +420,18 @@ func vRequestArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
 	if size > VariantMaxArchiveBytes {
 		return 0, nil, fail(http.StatusBadRequest, "records_size_too_large", "%d bytes of recordings; an archive holds at most %d", size, VariantMaxArchiveBytes)
 	}
-	c.account.Pending = true
+	s.v.archiveSeq++
+	c.account.Pending = fmt.Sprintf("ar-%04x", s.v.archiveSeq)
+	// The archive's address alone says where it is: no id in the body.
+	c.w.Header().Set("Location", fmt.Sprintf("%s/accounts/%s/calls/archive/%s", VariantBasePath, c.account.UID, c.account.Pending))
 	return http.StatusCreated, map[string]string{"state": "preparing"}, nil
 }
 
-func vDownloadArchive(_ *Server, c *vcall, _ []string) (int, any, *apiError) {
-	if !c.account.Pending {
-		return 0, nil, fail(http.StatusNotFound, "", "no archive is pending")
+func vDownloadArchive(_ *Server, c *vcall, args []string) (int, any, *apiError) {
+	if c.account.Pending == "" || args[0] != c.account.Pending {
+		return 0, nil, fail(http.StatusNotFound, "", "no archive %s is pending", args[0])
 	}
-	c.account.Pending = false
+	c.account.Pending = ""
 	return http.StatusOK, map[string]string{"state": "ready", "url": "/downloads/" + c.account.UID + "-calls.zip"}, nil
 }
 

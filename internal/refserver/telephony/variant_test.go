@@ -142,14 +142,14 @@ func TestVariantErrors(t *testing.T) {
 		{"queue of a phone", "GET", acct + "/lines/ln-0001/queue", owner, "", 400, "wrong_extension_type"},
 		{"missing title", "POST", acct + "/lines", owner, `{"kind":"phone"}`, 400, "input_error"},
 		{"empty title", "POST", acct + "/lines", owner, `{"title":"","kind":"phone"}`, 400, "input_error"},
-		{"numeric kind", "POST", acct + "/lines", owner, `{"title":"n","kind":12345}`, 400, "input_error"},
-		{"unknown kind", "POST", acct + "/lines", owner, `{"title":"n","kind":"modem"}`, 400, "input_error"},
+		{"numeric kind", "POST", acct + "/lines", owner, `{"title":"11","kind":12345}`, 400, "input_error"},
+		{"unknown kind", "POST", acct + "/lines", owner, `{"title":"11","kind":"modem"}`, 400, "input_error"},
 		{"not an object", "POST", acct + "/lines", owner, `[1]`, 400, "input_error"},
-		{"title taken", "POST", acct + "/lines", owner, `{"title":"phone line","kind":"phone"}`, 400, "already_exists"},
+		{"title taken", "POST", acct + "/lines", owner, `{"title":"100","kind":"phone"}`, 400, "already_exists"},
 		{"archive bad dates", "POST", acct + "/calls/archive", owner, `{"from":"2026-03-01 00:00:00","to":"2026-03-02"}`, 400, "input_error"},
 		{"no records", "POST", acct + "/calls/archive", owner, `{"from":"2025-01-01","to":"2025-01-31"}`, 400, "no_records"},
 		{"too large", "POST", acct + "/calls/archive", owner, `{"from":"2026-03-01","to":"2026-03-31"}`, 400, "records_size_too_large"},
-		{"no pending archive", "GET", acct + "/calls/archive", owner, "", 404, ""},
+		{"no pending archive", "GET", acct + "/calls/archive/ar-0001", owner, "", 404, ""},
 		{"unknown media", "DELETE", acct + "/media/m-9999", owner, "", 404, ""},
 		// Order of checks.
 		{"auth before routing", "GET", base + "/nothing", "nope", "", 401, ""},
@@ -179,18 +179,20 @@ func TestVariantSuccess(t *testing.T) {
 	if a := jsonDo(t, hs, "GET", acct+"/calls", kiosk, ""); a.code != 200 || len(a.raw) < 10 {
 		t.Fatalf("kiosk reads calls: %d %s", a.code, a.raw)
 	}
-	a = jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"desk","kind":"fax","mail":"desk@example.test"}`)
-	if a.code != 201 || a.body["uid"] != "ln-0003" || a.body["title"] != "desk" || a.body["kind"] != "fax" {
-		t.Fatalf("create: %d %s", a.code, a.raw)
+	a = jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4242","kind":"fax","mail":"ops@acme-01.test"}`)
+	if a.code != 201 || a.body["uid"] != nil || a.header.Get("Location") != acct+"/lines/ln-0003" || a.body["title"] != "4242" || a.body["kind"] != "fax" {
+		t.Fatalf("create: want 201, its Location and no uid in the body: %d %v %s", a.code, a.header, a.raw)
 	}
-	checkError(t, "mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"other","kind":"ivr","mail":"desk@example.test"}`), 400, "email_duplicate")
+	checkError(t, "mail of no user", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4244","kind":"ivr","mail":"x@example.test"}`), 400, "input_error")
+	checkError(t, "seeded mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4244","kind":"ivr","mail":"desk@acme-01.test"}`), 400, "email_duplicate")
+	checkError(t, "mail taken", jsonDo(t, hs, "POST", acct+"/lines", owner, `{"title":"4243","kind":"ivr","mail":"ops@acme-01.test"}`), 400, "email_duplicate")
 	if a := jsonDo(t, hs, "PUT", acct+"/lines/ln-0003", owner, `{"note":"by the door"}`); a.code != 200 || a.body["note"] != "by the door" {
 		t.Fatalf("put: %d %s", a.code, a.raw)
 	}
-	if a := jsonDo(t, hs, "GET", acct+"/lines/ln-0003", owner, ""); a.code != 200 || a.body["mail"] != "desk@example.test" {
+	if a := jsonDo(t, hs, "GET", acct+"/lines/ln-0003", owner, ""); a.code != 200 || a.body["mail"] != "ops@acme-01.test" {
 		t.Fatalf("get: %d %s", a.code, a.raw)
 	}
-	if got := s.Created(); !reflect.DeepEqual(got, []string{"account acme-01 line ln-0003 (desk)"}) {
+	if got := s.Created(); !reflect.DeepEqual(got, []string{"account acme-01 line ln-0003 (4242)"}) {
 		t.Fatalf("Created after create = %q", got)
 	}
 	if a := jsonDo(t, hs, "DELETE", acct+"/lines/ln-0003", owner, ""); a.code != 204 || len(a.raw) != 0 {
@@ -205,11 +207,11 @@ func TestVariantLineLimit(t *testing.T) {
 	_, hs, _ := newVariantServer(t)
 	path := base + "/accounts/acme-01/lines"
 	for i := 3; i <= VariantMaxLines; i++ {
-		if a := jsonDo(t, hs, "POST", path, owner, `{"title":"l`+string(rune('0'+i))+`","kind":"phone"}`); a.code != 201 {
+		if a := jsonDo(t, hs, "POST", path, owner, `{"title":"1`+string(rune('0'+i))+`","kind":"phone"}`); a.code != 201 {
 			t.Fatalf("line %d: %d %s", i, a.code, a.raw)
 		}
 	}
-	checkError(t, "ninth line", jsonDo(t, hs, "POST", path, owner, `{"title":"nine","kind":"phone"}`), 400, "limit_exceeded")
+	checkError(t, "ninth line", jsonDo(t, hs, "POST", path, owner, `{"title":"99","kind":"phone"}`), 400, "limit_exceeded")
 }
 
 func TestVariantArchive(t *testing.T) {
@@ -217,17 +219,17 @@ func TestVariantArchive(t *testing.T) {
 	path := base + "/accounts/acme-01/calls/archive"
 	// 20 recordings of 3 MiB are exactly the 60 MiB an archive may hold.
 	a := jsonDo(t, hs, "POST", path, owner, `{"from":"2026-03-01","to":"2026-03-20"}`)
-	if a.code != 201 || string(a.raw) != "{\"state\":\"preparing\"}\n" {
-		t.Fatalf("request: %d %s", a.code, a.raw)
+	if a.code != 201 || string(a.raw) != "{\"state\":\"preparing\"}\n" || a.header.Get("Location") != path+"/ar-0001" {
+		t.Fatalf("request: %d %v %s", a.code, a.header, a.raw)
 	}
 	checkError(t, "again", jsonDo(t, hs, "POST", path, owner, `{"from":"2026-03-01","to":"2026-03-02"}`), 400, "archive_already_requested")
-	if got := s.Created(); !reflect.DeepEqual(got, []string{"account acme-01 archive"}) {
+	if got := s.Created(); !reflect.DeepEqual(got, []string{"account acme-01 archive ar-0001"}) {
 		t.Fatalf("Created = %q", got)
 	}
-	if a := jsonDo(t, hs, "GET", path, owner, ""); a.code != 200 {
+	if a := jsonDo(t, hs, "GET", path+"/ar-0001", owner, ""); a.code != 200 {
 		t.Fatalf("download: %d %s", a.code, a.raw)
 	}
-	checkError(t, "downloaded", jsonDo(t, hs, "GET", path, owner, ""), 404, "")
+	checkError(t, "downloaded", jsonDo(t, hs, "GET", path+"/ar-0001", owner, ""), 404, "")
 	if got := s.Created(); len(got) != 0 {
 		t.Fatalf("Created after download = %q", got)
 	}

@@ -1,0 +1,62 @@
+package suite
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/confsuite/apiconform/internal/target"
+	"github.com/confsuite/apiconform/runner"
+)
+
+// Ids and addresses come from where the create step says: a body field or
+// a header, with a pattern; an address is checked like every path.
+func TestCreatedByReadsIdsAndAddressesFromWhereTheStepSays(t *testing.T) {
+	client, err := runner.New(runner.Options{Target: "http://127.0.0.1:9/root", Redactor: runner.NewRedactor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Spec{Env: &Env{Client: client, Deployment: &target.Deployment{BasePath: "/api", IDField: "id"}}}
+	ex := func(body, location string) *runner.Exchange {
+		h := http.Header{}
+		if location != "" {
+			h.Set("Location", location)
+		}
+		return &runner.Exchange{URL: "http://127.0.0.1:9/root/api/c/1/lines/", Status: 201, ResponseHeader: h, Body: []byte(body)}
+	}
+	header := &target.IDSource{Header: "Location"}
+	for _, c := range []struct {
+		name    string
+		src     *target.IDSource
+		ex      *runner.Exchange
+		id      string
+		idSet   bool
+		address string
+		why     string // part of why the address cannot be used
+		refused bool
+	}{
+		{"body field", nil, ex(`{"id":"7"}`, ""), "7", true, "", "", false},
+		{"Location alone: an address, no id", header, ex(`{}`, "/root/api/c/1/lines/ln-3"), "", false, "/c/1/lines/ln-3", "", false},
+		{"Location with a pattern", &target.IDSource{Header: "Location", Pattern: "/lines/([^/]+)$"}, ex(`{}`, "/root/api/c/1/lines/ln-3"), "ln-3", true, "/c/1/lines/ln-3", "", false},
+		{"relative Location (no slash: also an id)", header, ex(`{}`, "ln-4"), "ln-4", true, "/c/1/lines/ln-4", "", false},
+		{"absolute Location on the target", header, ex(`{}`, "http://127.0.0.1:9/root/api/c/1/lines/ln-5"), "", false, "/c/1/lines/ln-5", "", false},
+		{"Location on another host", header, ex(`{}`, "http://evil.invalid/root/api/c/1/lines/ln-5"), "", false, "", "another host", false},
+		{"Location outside the base path", header, ex(`{}`, "/elsewhere/ln-5"), "", false, "", "not under the target's base path", false},
+		{"Location with a dot segment", header, ex(`{}`, "/root/api/c/1/lines/../../2/lines/x"), "", false, "", ". or .. segment", false},
+		{"Location with a query", header, ex(`{}`, "/root/api/c/1/lines/x?delete=all"), "", false, "", "query", false},
+		{"id header", &target.IDSource{Header: "X-Id"}, func() *runner.Exchange { e := ex(`{}`, ""); e.ResponseHeader.Set("X-Id", "42"); return e }(), "42", true, "", "", false},
+		{"id header holding a slash is refused", &target.IDSource{Header: "X-Id", Pattern: "(.+)"}, func() *runner.Exchange { e := ex(`{}`, ""); e.ResponseHeader.Set("X-Id", "4/2"); return e }(), "4/2", false, "", "", true},
+		{"a .. id is refused", &target.IDSource{Field: "id"}, ex(`{"id":".."}`, ""), "..", false, "", "", true},
+		{"a . id is refused", &target.IDSource{Field: "id"}, ex(`{"id":"."}`, ""), ".", false, "", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := s.createdBy(target.Step{Creates: "extension", ID: c.src}, c.ex)
+			if got.id != c.id || got.idSet != c.idSet || got.address != c.address || (got.refused != "") != c.refused {
+				t.Errorf("got %+v", got)
+			}
+			if c.why != "" && !strings.Contains(got.addressWhy, c.why) {
+				t.Errorf("why the address cannot be used: %q, want %q in it", got.addressWhy, c.why)
+			}
+		})
+	}
+}
