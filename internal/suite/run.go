@@ -449,6 +449,8 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	redactor := runner.NewRedactor()
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
+	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun)
+	defer signals.handOver()
 	// An earlier run's reports must never pass for this run's; a dry run
 	// writes none, and leaves them.
 	if !suiteConfig.DryRun && first {
@@ -457,13 +459,14 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 			os.Exit(ExitConfig)
 		}
 	}
+	signals.withRedactor(redactor)
 	env, src, cases, err := prepare(api, o, redactor, setup)
 	if err == nil {
 		env.baseline, err = loadBaseline(o.Baseline, cases, time.Now(), os.Stdout)
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
-		stop(api, o.Reports, redactor, err)
+		signals.hold(func() { stop(api, o.Reports, redactor, err) })
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
 	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
@@ -492,7 +495,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	}
 	if !suiteConfig.DryRun {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
-			stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
+			signals.hold(func() { stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err)) })
 		}
 	}
 	Register(env, cases)

@@ -1,0 +1,80 @@
+package suite
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/confsuite/apiconform/runner"
+)
+
+// ExitInterrupted is the exit code of a run a signal stopped before
+// Ginkgo's own handler took over (it exits 1 itself afterwards).
+const ExitInterrupted = 1
+
+// startup catches SIGINT and SIGTERM from the start of a standalone run
+// until RunSpecs installs Ginkgo's handler: a signal during the loading of
+// the configuration or the preflight would otherwise take Go's default
+// action, killing the process with no report, or leaving an earlier
+// run's. Until handOver, a signal replaces the API's reports with ones
+// saying the run was interrupted during start-up, and when (process 1
+// only: under ginkgo -p the others write no report), and exits
+// ExitInterrupted. No spec has run then, so nothing was created.
+type startup struct {
+	mu      sync.Mutex
+	handed  bool
+	api     string
+	reports string
+	// redactor is the run's once the configuration is loaded.
+	redactor *runner.Redactor
+	first    bool
+	ch       chan os.Signal
+}
+
+func catchStartup(api, reports string, first bool) *startup {
+	st := &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
+	signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
+	go st.watch()
+	return st
+}
+
+func (st *startup) watch() {
+	for sig := range st.ch {
+		st.mu.Lock()
+		if st.handed {
+			st.mu.Unlock()
+			continue // Ginkgo's handler has it too, and acts on it
+		}
+		msg := fmt.Sprintf("%s conformance was interrupted (%s) during start-up, at %s, before any spec ran; no request that creates anything was sent",
+			st.api, sig, time.Now().Format(time.RFC3339))
+		fmt.Fprintln(os.Stderr, msg)
+		if st.first {
+			refuse(st.api, st.reports, st.redactor, msg)
+		}
+		os.Exit(ExitInterrupted) // the lock is held: nothing else starts
+	}
+}
+
+// withRedactor lets a start-up report redact the configuration's secrets.
+func (st *startup) withRedactor(r *runner.Redactor) {
+	st.mu.Lock()
+	st.redactor = r
+	st.mu.Unlock()
+}
+
+// handOver leaves signals to Ginkgo's handler, which RunSpecs installs.
+func (st *startup) handOver() {
+	st.mu.Lock()
+	st.handed = true
+	st.mu.Unlock()
+}
+
+// hold keeps a signal from ending the process while f writes a report.
+func (st *startup) hold(f func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f()
+}
