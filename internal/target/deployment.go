@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,6 +95,8 @@ func Load[C any, P interface {
 	d.files, d.folder, d.name = src.Dir, src.Folder, src.Name
 	errs := d.validate(runtime)
 	errs = append(errs, P(cfg).validate()...)
+	// A deployment at the root: base_path "/" adds nothing to a path.
+	d.BasePath = strings.TrimSuffix(d.BasePath, "/")
 	errs = append(errs, d.unused(documented, P(cfg).lists())...)
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
@@ -121,14 +122,21 @@ func (d *Deployment) validate(runtime []string) []error {
 		}
 	}
 	if d.Auth.Header == "" || !validToken(d.Auth.Header) {
-		errs = append(errs, fmt.Errorf("auth.header: %q is not a header name", d.Auth.Header))
+		errs = append(errs, errors.New("auth.header: not a header name (letters, digits and !#$%&'*+-.^_`|~ only)"))
 	}
 	if !strings.Contains(d.Auth.Value, "{secret}") {
 		errs = append(errs, errors.New("auth.value: must contain {secret}"))
 	}
-	if d.Retry.Attempts < 0 || d.Retry.MaxWait < 0 || d.Rate < 0 {
-		errs = append(errs, errors.New("rate, retry.attempts and retry.max_wait must not be negative"))
+	if c := controlIn(d.Auth.Value); c != "" {
+		errs = append(errs, fmt.Errorf("auth.value: holds a %s: not allowed in an HTTP header field value", c))
 	}
+	errs = append(errs, d.checkBounds()...)
+	if d.BasePath != "" {
+		if err := checkPathValue("base_path", d.BasePath); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, d.checkVarsInPaths(runtime)...)
 	for key := range d.Requests {
 		row, name, scoped := strings.Cut(key, "/")
 		if !scoped {
@@ -151,6 +159,61 @@ func (d *Deployment) validate(runtime []string) []error {
 		if _, overridden := d.Requests[name]; !overridden {
 			s, _ := d.resolve("", name)
 			errs = append(errs, d.CheckStep("requests."+name, s, runtime)...)
+		}
+	}
+	return errs
+}
+
+// checkVarsInPaths refuses a var that, filled into a step's path, would
+// make the request name a host or another resource: a path starting //,
+// a dot segment, a backslash, a control character. Placeholders the
+// probes fill themselves are checked when the request is built.
+func (d *Deployment) checkVarsInPaths(runtime []string) []error {
+	var errs []error
+	seen := map[string]bool{}
+	check := func(key string, s Step) {
+		if s.Method == MethodNone || s.Path == "" {
+			return
+		}
+		vars := map[string]string{}
+		var used []string
+		for _, m := range placeholder.FindAllString(s.Path, -1) {
+			name := m[1 : len(m)-1]
+			if v, ok := d.Vars[name]; ok && v != "" {
+				vars[name] = v
+				used = append(used, "vars."+name)
+			} else {
+				vars[name] = "x" // filled at run time, or unset (the spec skips)
+			}
+		}
+		if len(used) == 0 {
+			return
+		}
+		filled, err := Fill(s.Path, vars)
+		if err != nil {
+			return
+		}
+		where := strings.Join(used, ", ")
+		if seen[where+filled] {
+			return
+		}
+		seen[where+filled] = true
+		err = checkPath(key+".path", d.BasePath+filled)
+		if err == nil {
+			err = checkPathValue(key+".path", filled)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (filling %s): %w", where, key+".path", err))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.defaults)) {
+		s, _ := d.resolve("", name)
+		check("requests."+name, s)
+	}
+	for key := range d.Requests {
+		if row, name, ok := strings.Cut(key, "/"); ok {
+			s, _ := d.resolve(row, name)
+			check("requests."+key, s)
 		}
 	}
 	return errs
@@ -275,9 +338,9 @@ func (d *Deployment) ReadFile(name string) ([]byte, error) {
 	var b []byte
 	var err error
 	if filepath.IsAbs(name) {
-		b, err = os.ReadFile(name)
+		b, err = readBounded(nil, name, MaxFileBytes)
 	} else {
-		b, err = fs.ReadFile(d.files, filepath.ToSlash(filepath.Clean(name)))
+		b, err = readBounded(d.files, filepath.ToSlash(filepath.Clean(name)), MaxFileBytes)
 	}
 	switch {
 	case err == nil:

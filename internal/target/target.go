@@ -76,7 +76,7 @@ func decode(src Source, v any) error {
 	raw := src.Raw
 	if raw == nil {
 		var err error
-		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
+		if raw, err = readBounded(src.Dir, src.File, MaxConfigBytes); err != nil {
 			return fmt.Errorf("config %s: %w (start from a copy of fixtures/<api>.yaml; --print-defaults shows every key)", src.Name, err)
 		}
 	}
@@ -85,6 +85,10 @@ func decode(src Source, v any) error {
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config %s: %s", src.Name, nameKeys(raw, err))
 	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", src.Name, errSecond)
+	}
 	return nil
 }
 
@@ -92,7 +96,13 @@ var (
 	errorLine    = regexp.MustCompile(`line (\d+): `)
 	goType       = regexp.MustCompile(` in type [\w.]+`)
 	unknownField = regexp.MustCompile(`field \S+ not found`)
+	quotedValue  = regexp.MustCompile("(cannot unmarshal !!\\w+) .*? into")
 )
+
+// secretKey tells whether a configuration key may hold a secret.
+func secretKey(key string) bool {
+	return key == "credentials" || key == "auth" || strings.HasPrefix(key, "credentials.") || strings.HasPrefix(key, "auth.")
+}
 
 // nameKeys rewrites the YAML decoder's messages, which give only a line,
 // to name the key at that line too ("limits.max_created (line 33): …"),
@@ -104,6 +114,18 @@ func nameKeys(raw []byte, err error) string {
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
 	msg = unknownField.ReplaceAllString(msg, "unknown key (the defaults list every key: --print-defaults shows them)")
 	msg = strings.ReplaceAll(msg, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+	// A value under credentials or auth may be a secret: the decoder's
+	// message quotes it, so the quote goes.
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		if m := errorLine.FindStringSubmatch(l); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			if key := keyAt(&root, line, ""); secretKey(key) || key == "" {
+				lines[i] = quotedValue.ReplaceAllString(l, "$1 (value not shown) into")
+			}
+		}
+	}
+	msg = strings.Join(lines, "\n")
 	return errorLine.ReplaceAllStringFunc(msg, func(m string) string {
 		line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
 		if key := keyAt(&root, line, ""); key != "" {
