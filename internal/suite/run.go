@@ -645,6 +645,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
 	}
+	check.Conceal(redactor.Redact)
 	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}}
 	env.console.Store(consoleExchanges)
 	cases, err := setup(env, src)
