@@ -1,0 +1,109 @@
+package selftest
+
+// Issue 15: the edges a hostile or unlucky run finds. Nothing left,
+// nothing leaked, nothing crashes.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// edgeSecrets are secrets a WSGI or Django target mangles when it echoes
+// them: a quote (Python's html.escape writes &#x27;), a double quote, and
+// non-ASCII letters (decoded as Latin-1 and encoded again as UTF-8); long
+// enough that a 40-byte excerpt would cut them.
+var edgeSecrets = map[string]string{
+	"valid":           `Vx'Q"w-ünï-SECRET-valid-0123456789abcdefghijklmn`,
+	"expired":         `Ex'p"d-ünï-SECRET-expired-0123456789abcdefghijkl`,
+	"blocked_user":    `Bl'k"u-ünï-SECRET-blocked-0123456789abcdefghijkl`,
+	"low_user_access": `Lo'u"a-ünï-SECRET-lowuser-0123456789abcdefghijkl`,
+	"low_app_access":  `Lo'a"a-ünï-SECRET-lowapp-0123456789abcdefghijklm`,
+	"rate_limit":      `Ra'l"i-ünï-SECRET-ratelim-0123456789abcdefghijkl`,
+	"invalid":         `In'v"a-ünï-SECRET-invalid-0123456789abcdefghijkl`,
+}
+
+// spellAll writes every character of s as a numeric character reference.
+func spellAll(s, format string) string {
+	var b strings.Builder
+	for _, c := range s {
+		fmt.Fprintf(&b, format, c)
+	}
+	return b.String()
+}
+
+// latin1 is what a server that reads header bytes as Latin-1 makes of s,
+// written again as UTF-8.
+func latin1(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteRune(rune(s[i]))
+	}
+	return b.String()
+}
+
+// assertNoSecretPart fails when any 12 bytes in a row of a secret's
+// distinctive part appear anywhere: a prefix shown is a leak too.
+func assertNoSecretPart(t *testing.T, r run, secrets map[string]string) {
+	t.Helper()
+	assertNoSecret(t, r, secrets)
+	parts := map[string]string{}
+	for role, s := range secrets {
+		core := s[strings.Index(s, "SECRET-"):]
+		for i := 0; i+12 <= len(core); i++ {
+			parts[core[i:i+12]] = role
+		}
+	}
+	texts := map[string]string{"output": r.Output}
+	_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			raw, _ := os.ReadFile(p)
+			texts[p] = string(raw)
+		}
+		return nil
+	})
+	for where, text := range texts {
+		for part, role := range parts {
+			if strings.Contains(text, part) {
+				t.Errorf("part %q of credentials.%s appears in %s", part, role, where)
+				break
+			}
+		}
+	}
+}
+
+// The target echoes every credential back in the forms real servers use:
+// Python's and Django's HTML escaping, numeric character references in
+// every spelling, the Latin-1 mojibake of the UTF-8 bytes, and, after the
+// JSON value, the raw secret a failure message quotes a 40-byte excerpt of.
+// None reaches the output, the reports, or Ginkgo's own reports.
+func TestEchoedSecretFormsStayRedactedEverywhere(t *testing.T) {
+	cfg, env := secretConfig(t, "telephony.yaml", edgeSecrets, "prompt.wav", "not-audio.txt")
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		python := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(token)
+		moji, _ := json.Marshal(latin1(token))
+		w.Header().Set("X-Echo", latin1(token))
+		w.Header().Set("X-Echo-Html", python)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = fmt.Fprintf(w, `{"status":"%s","a":"%s","b":"%s","c":"%s","d":%s} %s`,
+			python, spellAll(token, "&#%05d;"), spellAll(token, "&#X%X;"), spellAll(token, "&#x%04x;"), moji, token)
+	})
+	ginkgoReports := t.TempDir()
+	r := runSuite(t, "telephony", echo, env, "--config="+cfg, "--ginkgo.v",
+		"--ginkgo.junit-report="+filepath.Join(ginkgoReports, "ginkgo-junit.xml"),
+		"--ginkgo.json-report="+filepath.Join(ginkgoReports, "ginkgo.json"))
+	if r.Report.Failures == 0 {
+		t.Fatalf("the echoing target passed\n%s", tail(r.Output))
+	}
+	if !strings.Contains(r.Output, "trailing data") {
+		t.Fatalf("no failure quotes the trailing data: the excerpt is not tested\n%s", tail(r.Output))
+	}
+	assertNoSecretPart(t, r, edgeSecrets)
+	assertNoSecretPart(t, run{Reports: ginkgoReports}, edgeSecrets)
+}
