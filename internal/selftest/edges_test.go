@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // edgeSecrets are secrets a WSGI or Django target mangles when it echoes
@@ -106,4 +107,49 @@ func TestEchoedSecretFormsStayRedactedEverywhere(t *testing.T) {
 	}
 	assertNoSecretPart(t, r, edgeSecrets)
 	assertNoSecretPart(t, run{Reports: ginkgoReports}, edgeSecrets)
+}
+
+// dripSlowly sends its headers at once, then the body a byte a second,
+// for ever (until the client leaves).
+func dripSlowly(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	for {
+		if _, err := w.Write([]byte(" ")); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// A target that sends its headers and then drips every body is as
+// unreachable as a silent one: a request that reaches its timeout counts
+// toward --max-transport-failures whether or not its headers came, and
+// both suites end within 3 × --timeout plus a few seconds, every spec
+// failing or not checked, none passing.
+func TestDrippingTargetIsBounded(t *testing.T) {
+	const timeout = 2 * time.Second
+	for _, api := range []string{"telephony", "content"} {
+		t.Run(api, func(t *testing.T) {
+			r := runSuite(t, api, http.HandlerFunc(dripSlowly), nil, "--timeout="+timeout.String())
+			t.Logf("%s against a dripping target: %s, %d requests", api, r.Elapsed.Round(100*time.Millisecond), r.Requests)
+			if bound := 3*timeout + 5*time.Second; r.Elapsed > bound {
+				t.Errorf("took %s, more than %s", r.Elapsed, bound)
+			}
+			if r.Exit == 0 || r.Report.Passed != 0 {
+				t.Errorf("exit %d, %d passed\n%s", r.Exit, r.Report.Passed, tail(r.Output))
+			}
+			if !strings.Contains(r.Output, "unreachable") {
+				t.Errorf("no spec says the target is unreachable\n%s", tail(r.Output))
+			}
+		})
+	}
 }
