@@ -10,8 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // edgeSecrets are secrets a WSGI or Django target mangles when it echoes
@@ -151,5 +155,88 @@ func TestDrippingTargetIsBounded(t *testing.T) {
 				t.Errorf("no spec says the target is unreachable\n%s", tail(r.Output))
 			}
 		})
+	}
+}
+
+// Configuration the load once accepted and the run then choked on, hung
+// on or crashed with stops at load: exit 2, naming the key, within a
+// second, without a panic, and with no request sent.
+func TestConfigurationThatCannotWorkStopsAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture := string(raw)
+	var requests atomic.Int64
+	target := newServer(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	for _, c := range []struct{ name, extra, key string }{
+		{"/dev/zero as the upload", "requests: {upload_large_file: {body: {file: /dev/zero}}}\n", "body.file"},
+		{"a FIFO as the upload", "requests: {upload_large_file: {body: {file: " + fifo + "}}}\n", "body.file"},
+		{"max_rate_requests of 4e9", "limits: {max_rate_requests: 4000000000}\n", "limits.max_rate_requests"},
+		{"max_rate_requests of maxint64", "limits: {max_rate_requests: 9223372036854775807}\n", "limits.max_rate_requests"},
+		{"retry without end", "retry: {attempts: 1000000000, max_wait: 100000h}\n", "retry.attempts"},
+		{"rate .nan", "rate: .nan\n", "rate"},
+		{"a second document", "---\nrate: 1\n", "second YAML document"},
+		{"CRLF in auth.value", "auth: {header: Authorization, value: \"Bearer {secret}\\r\\nX-Injected: 1\"}\n", "auth.value"},
+		{"CRLF in a header value", "requests: {blocked_user: {headers: {X-Note: \"a\\r\\nX-Injected: 1\"}}}\n", "requests.blocked_user.headers.X-Note"},
+		{"a var that makes a path name a host", "requests: {blocked_user: {path: \"/{foreign_client}/\"}}\n", "vars.foreign_client"},
+		{"a dot segment in a path", "requests: {blocked_user: {path: \"/client/../admin/\"}}\n", "requests.blocked_user.path"},
+		{"a backslash in a path", "requests: {blocked_user: {path: \"/client\\\\admin/\"}}\n", "requests.blocked_user.path"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := fixture
+			if c.key == "vars.foreign_client" {
+				cfg = strings.Replace(cfg, "base_path: /api/ver1.0", "base_path: \"\"", 1)
+				cfg = replaceKey(t, cfg, "foreign_client", "\"/evil.invalid\"")
+			}
+			path := filepath.Join(t.TempDir(), "telephony.yaml")
+			if err := os.WriteFile(path, []byte(cfg+c.extra), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			cmd := suiteCommand(t, "telephony", "--target="+target, "--config="+path, "--reports="+t.TempDir())
+			out, _ := cmd.CombinedOutput()
+			elapsed := time.Since(start)
+			if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), c.key) || strings.Contains(string(out), "panic") {
+				t.Errorf("want exit 2 naming %s, got %d\n%s", c.key, code, tail(string(out)))
+			}
+			if elapsed > time.Second+500*time.Millisecond { // the process's own start included
+				t.Errorf("took %s", elapsed)
+			}
+		})
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+}
+
+// A deployment served at the root (base_path: /) works: every request goes
+// to /<path>, none names a host.
+func TestDeploymentAtTheRoot(t *testing.T) {
+	raw, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(raw), "base_path: /api/ver1.0", "base_path: /", 1)
+	dir := t.TempDir()
+	copyFile(t, "../../fixtures/files/prompt.wav", filepath.Join(dir, "files", "prompt.wav"))
+	copyFile(t, "../../fixtures/files/not-audio.txt", filepath.Join(dir, "files", "not-audio.txt"))
+	path := filepath.Join(dir, "telephony.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := reftel.New(reftel.DefaultSeed())
+	atRoot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/api/ver1.0" + r.URL.Path
+		srv.ServeHTTP(w, r)
+	})
+	r := runSuite(t, "telephony", atRoot, nil, "--config="+path, "--ginkgo.label-filter=tel.get.200 || tel.post.201 || http-401")
+	if r.Exit != 0 || r.Report.Passed == 0 || strings.Contains(r.Output, "names a host") {
+		t.Fatalf("a deployment at the root: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
 	}
 }

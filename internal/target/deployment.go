@@ -95,8 +95,6 @@ func Load[C any, P interface {
 	d.files, d.folder, d.name = src.Dir, src.Folder, src.Name
 	errs := d.validate(runtime)
 	errs = append(errs, P(cfg).validate()...)
-	// A deployment at the root: base_path "/" adds nothing to a path.
-	d.BasePath = strings.TrimSuffix(d.BasePath, "/")
 	errs = append(errs, d.unused(documented, P(cfg).lists())...)
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
@@ -136,6 +134,8 @@ func (d *Deployment) validate(runtime []string) []error {
 			errs = append(errs, err)
 		}
 	}
+	// A deployment at the root: base_path "/" adds nothing to a path.
+	d.BasePath = strings.TrimSuffix(d.BasePath, "/")
 	errs = append(errs, d.checkVarsInPaths(runtime)...)
 	for key := range d.Requests {
 		row, name, scoped := strings.Cut(key, "/")
