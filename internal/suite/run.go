@@ -158,7 +158,11 @@ func spec(env *Env, c Case) {
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
 		}
-		ginkgo.DeferCleanup(s.tracker.drain, s)
+		// The cleanup takes a context so that an interrupt arriving while it
+		// removes gives it Ginkgo's grace period (30 s) to finish, instead
+		// of abandoning it at once; it ignores the context, and its own
+		// waits are bounded (CreateGrace, each removal's --timeout).
+		ginkgo.DeferCleanup(func(ginkgo.SpecContext) { s.tracker.drain(s) })
 		c.Run(s)
 		if s.known != nil {
 			s.passedDespiteBaseline()

@@ -1,0 +1,251 @@
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/confsuite/apiconform/internal/record"
+	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+)
+
+// finishing serves srv the way most real servers do: a request is carried
+// out whether or not its client is still there, after a random delay of up
+// to most; wait returns once every request received has been carried out.
+type finishing struct {
+	srv  http.Handler
+	most time.Duration
+	wg   sync.WaitGroup
+}
+
+func (f *finishing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.wg.Add(1)
+	defer f.wg.Done()
+	time.Sleep(rand.N(f.most + 1))
+	f.srv.ServeHTTP(w, r.WithContext(context.Background()))
+}
+
+// trial is one interrupted run and what it left.
+type trial struct {
+	interrupted bool // the record says the run stopped, and it exited non-zero
+	finished    bool // the run ended before the signal
+	left        int  // resources on the server afterwards
+	named       int  // creates the record names as possibly left
+	missing     bool // no record
+}
+
+// interruptTrial starts a telephony run, sends sig after delay (to the
+// whole process group, as a terminal's Ctrl-C does), and reports what it
+// left on a server that finishes abandoned requests.
+func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal, delay time.Duration) trial {
+	t.Helper()
+	seed, cfg := reftel.DefaultSeed(), ""
+	if profile == "variant" {
+		seed = reftel.VariantSeed()
+		abs, err := filepath.Abs("../../fixtures/telephony-variant.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = abs
+	}
+	srv := reftel.New(seed)
+	f := &finishing{srv: srv, most: 150 * time.Millisecond}
+	ts := httptest.NewServer(f)
+	defer ts.Close()
+	defer ts.CloseClientConnections()
+	reports := t.TempDir()
+	args := []string{"--target=" + ts.URL, "--reports=" + reports, "--timeout=3s"}
+	if cfg != "" {
+		args = append(args, "--config="+cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hardLimit)
+	defer cancel()
+	var cmd *exec.Cmd
+	if procs > 1 {
+		cmd = exec.CommandContext(ctx, "go", append([]string{"tool", "ginkgo", "-p", "--procs=" + strconv.Itoa(procs), "--no-color", filepath.Join(binDir, "telephony.test"), "--"}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, filepath.Join(binDir, "telephony.test"), append(args, "--ginkgo.no-color")...)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	var tr trial
+	select {
+	case err = <-done:
+		tr.finished = true
+	case <-time.After(delay):
+		_ = syscall.Kill(-cmd.Process.Pid, sig)
+		err = <-done
+	}
+	f.wg.Wait() // every request the run sent has been carried out
+	left := srv.Created()
+	tr.left = len(left)
+	run, rerr := record.Read(record.Path(reports, "telephony"))
+	if rerr != nil {
+		tr.missing = true
+		t.Errorf("%s, %d procs, %s after %s: no record: %v\n%s", profile, procs, sig, delay, rerr, tail(out.String()))
+		return tr
+	}
+	for _, sp := range run.Specs {
+		for _, l := range sp.Leftovers {
+			if l.Request != "" {
+				tr.named++
+			}
+		}
+	}
+	exit := 0
+	if err != nil {
+		exit = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			exit = ee.ExitCode()
+		}
+	}
+	switch {
+	case run.Stopped != "":
+		tr.interrupted = true
+		tr.finished = false
+		if exit == 0 {
+			t.Errorf("%s, %d procs, %s after %s: the interrupted run exited 0\n%s", profile, procs, sig, delay, tail(out.String()))
+		}
+		if !strings.Contains(run.Stopped, "interrupt") {
+			t.Errorf("%s, %d procs, %s after %s: the record says %q", profile, procs, sig, delay, run.Stopped)
+		}
+	case !tr.finished:
+		t.Errorf("%s, %d procs, %s after %s: the run was signalled, and its record does not say it stopped (exit %d)\n%s", profile, procs, sig, delay, exit, tail(out.String()))
+	}
+	if tr.left > tr.named {
+		t.Errorf("%s, %d procs, %s after %s: %d left on the server (%v), %d named in the record\n%s", profile, procs, sig, delay, tr.left, left, tr.named, tail(out.String()))
+	}
+	return tr
+}
+
+// Interrupts at random moments, start-up included, against a server that
+// finishes abandoned requests, sequentially and under ginkgo -p, in both
+// deployment profiles, by SIGINT and SIGTERM: nothing is left unnamed,
+// every run leaves its record saying it was interrupted, and none exits 0.
+// APICONFORM_INTERRUPT_TRIALS sets the trials per profile and mode (2).
+func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
+	trials := 2
+	if n, err := strconv.Atoi(os.Getenv("APICONFORM_INTERRUPT_TRIALS")); err == nil && n > 0 {
+		trials = n
+	}
+	var total, interrupted, finished, left, named, missing int
+	for _, profile := range []string{"default", "variant"} {
+		for _, procs := range []int{1, 4} {
+			for i := range trials {
+				sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[i%2]
+				// The first trial of each falls in the start-up (the
+				// configuration load, the preflight), the rest anywhere in
+				// the first 1.5 s of the run.
+				delay := rand.N(1500 * time.Millisecond)
+				if i == 0 {
+					delay = rand.N(60 * time.Millisecond)
+					if procs > 1 {
+						delay += 400 * time.Millisecond // the ginkgo CLI starts its processes first
+					}
+				}
+				tr := interruptTrial(t, profile, procs, sig, delay)
+				total++
+				if tr.interrupted {
+					interrupted++
+				}
+				if tr.finished {
+					finished++
+				}
+				if tr.missing {
+					missing++
+				}
+				left += tr.left
+				named += tr.named
+			}
+		}
+	}
+	t.Logf("%d trials: %d interrupted mid-run, %d finished before the signal; %d resources left, %d named as possibly left; %d records missing",
+		total, interrupted, finished, left, named, missing)
+	if interrupted == 0 {
+		t.Errorf("no trial interrupted a run: the test proves nothing")
+	}
+}
+
+// A signal during start-up (here: the preflight, which the target holds)
+// leaves a record saying the run was interrupted, in place of an earlier
+// one, and a non-zero exit code.
+func TestInterruptDuringStartUpLeavesAReport(t *testing.T) {
+	reached := make(chan struct{}, 1)
+	hold := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reached <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	})
+	ts := httptest.NewServer(hold)
+	defer ts.Close()
+	defer ts.CloseClientConnections()
+	reports := t.TempDir()
+	// An earlier run's record.
+	good := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil, "--ginkgo.label-filter=tel.get.200")
+	raw, err := os.ReadFile(record.Path(good.Reports, "telephony"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(record.Path(reports, "telephony"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := suiteCommand(t, "telephony", "--target="+ts.URL, "--reports="+reports, "--timeout=20s")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		<-reached
+		_ = cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		if err == nil {
+			t.Errorf("%s during the preflight: exit 0\n%s", sig, out.String())
+		}
+		run, rerr := record.Read(record.Path(reports, "telephony"))
+		if rerr != nil || !strings.Contains(run.Stopped, "interrupted") || !strings.Contains(run.Stopped, "start-up") {
+			t.Errorf("%s during the preflight: want a record saying the run was interrupted during start-up, got %+v %v\n%s", sig, run, rerr, out.String())
+		}
+	}
+}
+
+// --run-timeout reached while creates are in flight on a server that
+// carries them out anyway: each create gets its own bound to answer, what
+// it made is removed, and nothing is left.
+func TestRunTimeoutWithCreatesInFlightLeavesNothing(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	f := &finishing{srv: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			time.Sleep(1500 * time.Millisecond) // answers past the run's deadline
+		}
+		srv.ServeHTTP(w, r)
+	})}
+	r := runSuite(t, "telephony", f, nil, "--ginkgo.label-filter=tel.400.limit_exceeded || tel.post.201", "--run-timeout=1s", "--timeout=5s")
+	f.wg.Wait()
+	if r.Exit == 0 {
+		t.Fatalf("the run that ran out of time exited 0\n%s", tail(r.Output))
+	}
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("left behind after --run-timeout with creates in flight: %v\n%s", left, tail(r.Output))
+	}
+}
