@@ -249,3 +249,37 @@ func TestRunTimeoutWithCreatesInFlightLeavesNothing(t *testing.T) {
 		t.Errorf("left behind after --run-timeout with creates in flight: %v\n%s", left, tail(r.Output))
 	}
 }
+
+// A create that reached the target and got no answer within its bound, on
+// a server that makes it anyway, is named in the record as possibly left,
+// with its request, and fails the run.
+func TestCreateWithoutAnswerIsNamedWithItsRequest(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	f := &finishing{srv: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/extension/") {
+			time.Sleep(1500 * time.Millisecond) // past --timeout; made all the same
+		}
+		srv.ServeHTTP(w, r)
+	})}
+	r := runSuite(t, "telephony", f, nil, "--ginkgo.label-filter=tel.post.201", "--timeout=1s")
+	f.wg.Wait()
+	left := srv.Created()
+	run, err := record.Read(record.Path(r.Reports, "telephony"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, sp := range run.Specs {
+		for _, l := range sp.Leftovers {
+			if strings.Contains(l.Request, "curl") && strings.Contains(l.Request, "/extension/") && strings.Contains(l.Why, "possibly left") {
+				named++
+			}
+		}
+	}
+	if len(left) == 0 {
+		t.Fatalf("the server made nothing: the test proves nothing\n%s", tail(r.Output))
+	}
+	if named < len(left) || r.Exit == 0 || !strings.Contains(r.Output, "possibly left") {
+		t.Errorf("%d made and left, %d named with their request in the record, exit %d\n%s", len(left), named, r.Exit, tail(r.Output))
+	}
+}

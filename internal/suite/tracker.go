@@ -34,7 +34,11 @@ type tracker struct {
 	created []resource
 	closed  bool
 	pending map[int]inflight // creates sent and not yet answered
-	next    int
+	// unanswered are creates that reached the target and got no answer
+	// (a timeout, a reset), or none that could be read: what they made,
+	// if anything, is not known.
+	unanswered []inflight
+	next       int
 	settled chan struct{} // closed and replaced whenever a create settles
 	refused []refusal     // created with an id no path can hold, not yet reported
 }
@@ -45,6 +49,7 @@ type inflight struct {
 	req   runner.Request
 	sent  time.Time
 	until time.Time // its bound: it has answered, or failed, by then
+	err   error     // why no answer came, once it has failed
 }
 
 // refusal is something a create made whose id the suite will not put into
@@ -120,12 +125,21 @@ func (t *tracker) begin(kind string, req runner.Request, bound time.Duration) in
 func (t *tracker) settle(ticket int, kind, idField string, ex *runner.Exchange, vars map[string]string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	p := t.pending[ticket]
 	delete(t.pending, ticket)
 	if t.settled != nil {
 		close(t.settled)
 		t.settled = nil
 	}
-	if ex.Err != nil || ex.Status < 200 || ex.Status >= 300 {
+	made := ex.Status >= 200 && ex.Status < 300
+	if ex.Err != nil && ex.RequestHeader != nil && (ex.Status == 0 || made) {
+		// Sent, and no answer (or no whole answer) came: the target may
+		// have made it.
+		p.err = ex.Err
+		t.unanswered = append(t.unanswered, p)
+		return
+	}
+	if ex.Err != nil || !made {
 		return
 	}
 	r := resource{kind: kind, vars: vars}
@@ -228,7 +242,8 @@ func (t *tracker) drain(s *Spec) {
 	t.mu.Lock()
 	todo := t.created
 	t.created = nil
-	lost := make([]inflight, 0, len(t.pending))
+	lost := t.unanswered
+	t.unanswered = nil
 	for _, p := range t.pending {
 		lost = append(lost, p)
 	}
@@ -261,8 +276,11 @@ func (t *tracker) drain(s *Spec) {
 func (s *Spec) possiblyLeft(p inflight) string {
 	clean := s.Client.Redactor().Clean
 	curl := s.Client.Describe(p.req)
-	why := fmt.Sprintf("possibly left: the create's answer had not come %s after it was sent (the run was ending); check whether it made a %s, and remove it; its request: %s",
-		time.Since(p.sent).Round(time.Millisecond), p.kind, curl)
+	what := fmt.Sprintf("its answer had not come %s after it was sent (the run was ending)", time.Since(p.sent).Round(time.Millisecond))
+	if p.err != nil {
+		what = "no answer came: " + p.err.Error()
+	}
+	why := fmt.Sprintf("possibly left: a create reached the target and %s; check whether it made a %s, and remove it; its request: %s", what, p.kind, curl)
 	ginkgo.AddReportEntry(LeftoverEntry, record.Leftover{Resource: clean(p.kind + " (unknown: no answer)"), Why: clean(why), Request: curl}, ginkgo.ReportEntryVisibilityAlways)
 	return p.kind + " (unknown: no answer): " + why
 }
