@@ -23,17 +23,17 @@ func TestCharacterReferencesInAnySpellingAreRedacted(t *testing.T) {
 	r := NewRedactor()
 	r.Add("credentials.valid", secret)
 	forms := map[string]string{
-		"decimal":              spell(secret, "&#%d;"),
-		"hex lower":            spell(secret, "&#x%x;"),
-		"hex upper X":          spell(secret, "&#X%X;"),
-		"leading zeros":        spell(secret, "&#%07d;"),
-		"hex leading zeros":    spell(secret, "&#x%06x;"),
-		"python html.escape":   strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(secret),
-		"only the quote":       strings.ReplaceAll(secret, "'", "&#x27;"),
-		"only one letter":      strings.Replace(secret, "V", "&#86;", 1),
-		"named and numeric":    strings.NewReplacer("&", "&amp;", "'", "&apos;", `"`, "&#34;", "<", "&#x3C;", ">", "&#062;").Replace(secret),
-		"in a sentence":        "you sent " + spell(secret, "&#%d;") + ", which is wrong",
-		"next to other refs":   "&#60;b&#62;" + spell(secret, "&#x%x;") + "&#60;/b&#62;",
+		"decimal":            spell(secret, "&#%d;"),
+		"hex lower":          spell(secret, "&#x%x;"),
+		"hex upper X":        spell(secret, "&#X%X;"),
+		"leading zeros":      spell(secret, "&#%07d;"),
+		"hex leading zeros":  spell(secret, "&#x%06x;"),
+		"python html.escape": strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(secret),
+		"only the quote":     strings.ReplaceAll(secret, "'", "&#x27;"),
+		"only one letter":    strings.Replace(secret, "V", "&#86;", 1),
+		"named and numeric":  strings.NewReplacer("&", "&amp;", "'", "&apos;", `"`, "&#34;", "<", "&#x3C;", ">", "&#062;").Replace(secret),
+		"in a sentence":      "you sent " + spell(secret, "&#%d;") + ", which is wrong",
+		"next to other refs": "&#60;b&#62;" + spell(secret, "&#x%x;") + "&#60;/b&#62;",
 	}
 	for name, form := range forms {
 		got := r.Redact(form)

@@ -208,4 +208,3 @@ func firstWord(d xml.Directive) string {
 	}
 	return excerpt(s)
 }
-

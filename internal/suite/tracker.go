@@ -39,8 +39,8 @@ type tracker struct {
 	// if anything, is not known.
 	unanswered []inflight
 	next       int
-	settled chan struct{} // closed and replaced whenever a create settles
-	refused []refusal     // created with an id no path can hold, not yet reported
+	settled    chan struct{} // closed and replaced whenever a create settles
+	refused    []refusal     // created with an id no path can hold, not yet reported
 }
 
 // inflight is a create on the wire.
