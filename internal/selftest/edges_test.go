@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confsuite/apiconform/internal/record"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
@@ -238,5 +240,58 @@ func TestDeploymentAtTheRoot(t *testing.T) {
 	r := runSuite(t, "telephony", atRoot, nil, "--config="+path, "--ginkgo.label-filter=tel.get.200 || tel.post.201 || http-401")
 	if r.Exit != 0 || r.Report.Passed == 0 || strings.Contains(r.Output, "names a host") {
 		t.Fatalf("a deployment at the root: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
+	}
+}
+
+// A create answered with the id "." or a 512 KB id: the id is refused (no
+// removal goes to …/extension/., which a server normalising dot segments
+// reads as the collection), named in the record as left, and shown cut:
+// the reports stay small.
+func TestDotAndHugeIDsAreRefusedAndShownCut(t *testing.T) {
+	for _, c := range []struct{ name, id string }{{"dot", "."}, {"dot segment", "a/./b"}, {"huge", strings.Repeat("7", 1<<19)}} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := reftel.New(reftel.DefaultSeed())
+			var dotRequests atomic.Int64
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/.") || strings.Contains(r.URL.Path, "/./") {
+					dotRequests.Add(1)
+				}
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/extension/") {
+					rec := httptest.NewRecorder()
+					srv.ServeHTTP(rec, r)
+					body, _ := json.Marshal(map[string]string{"id": c.id})
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(rec.Code)
+					_, _ = w.Write(body)
+					return
+				}
+				srv.ServeHTTP(w, r)
+			})
+			r := runSuite(t, "telephony", h, nil, "--ginkgo.label-filter=tel.post.201")
+			if r.Exit == 0 || dotRequests.Load() != 0 {
+				t.Fatalf("exit %d, %d requests with a dot segment\n%s", r.Exit, dotRequests.Load(), tail(r.Output))
+			}
+			run, err := record.Read(record.Path(r.Reports, "telephony"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			named := false
+			for _, sp := range run.Specs {
+				named = named || len(sp.Leftovers) > 0
+			}
+			if !named {
+				t.Errorf("the refused id is not named as left")
+			}
+			var size int64
+			_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
+				if info, e := d.Info(); e == nil && !d.IsDir() {
+					size += info.Size()
+				}
+				return nil
+			})
+			if size > 512<<10 || len(r.Output) > 256<<10 {
+				t.Errorf("reports of %d bytes, output of %d bytes", size, len(r.Output))
+			}
+		})
 	}
 }

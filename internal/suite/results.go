@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -24,7 +25,7 @@ func results(run *record.Run, r types.Report, cases []Case) {
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		if strings.Contains(strings.ToLower(reason), "interrupt") || strings.Contains(reason, "Timeout") {
 			interrupted = true
-			run.Stopped = "the run was interrupted (" + reason + ") before it finished"
+			run.Stopped = "the run was interrupted (" + reason + ") at " + time.Now().Format(time.RFC3339) + ", before it finished"
 		}
 	}
 	selected := filter(r.SuiteConfig)

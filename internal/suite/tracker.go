@@ -100,8 +100,14 @@ func unsafeID(id string) string {
 	if id == "" || id == "." || strings.Contains(id, "..") || strings.ContainsAny(id, `/?#\`) {
 		return `an id that is empty or ".", or holds "..", /, \, ? or #, is refused`
 	}
+	if len(id) > MaxID {
+		return fmt.Sprintf("an id longer than %d bytes (this one: %d) is refused", MaxID, len(id))
+	}
 	return ""
 }
+
+// MaxID is the longest id the suite puts into a path.
+const MaxID = 1024
 
 // begin records a create about to be sent, and returns its ticket for
 // settle; 0 when the spec is already ending (the create is not sent).
