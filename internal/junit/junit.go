@@ -222,32 +222,10 @@ func Write(path string, redact func(string) string, suites ...Suite) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("junit %s: %w", path, err)
 	}
-	if err := writeAtomic(path, append([]byte(xml.Header), append(out, '\n')...)); err != nil {
+	if err := record.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...)); err != nil {
 		return fmt.Errorf("junit %s: %w", path, err)
 	}
 	return nil
-}
-
-// writeAtomic writes a file beside path and renames it into place, so a
-// reader never finds half a report, nor an earlier run's under a new name.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".junit-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -267,25 +267,32 @@ func Write(path string, redact func(string) string, r *Run) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".record-*.tmp")
-	if err != nil {
+	if err := WriteFile(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
+	return nil
+}
+
+// WriteFile writes data beside path and renames it into place, so a
+// reader never finds half a file, nor an earlier run's under a new name:
+// how every output of a run is written.
+func WriteFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".apiconform-*.tmp")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(f.Name())
-	_, err = f.Write(append(raw, '\n'))
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
 	if err != nil {
-		return fmt.Errorf("record %s: %w", path, err)
+		return err
 	}
-	return nil
+	return os.Rename(f.Name(), path)
 }
 
 // Read reads a record written by Write.

@@ -98,6 +98,11 @@ func (s Spec) Why() string {
 func (row Row) Summary() string {
 	switch row.Outcome {
 	case Conformant:
+		for _, s := range row.Specs {
+			if s.Outcome == StaleBaseline {
+				return "conformant (its --baseline entry is stale: remove it)"
+			}
+		}
 		return "conformant"
 	case NotConformant:
 		return "NOT CONFORMANT"

@@ -369,34 +369,15 @@ func Write(dir string) error {
 	if err := s.HTML(&page); err != nil {
 		return fmt.Errorf("report: index.html: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, "index.html"), []byte(page.String())); err != nil {
-		return err
+	if err := record.WriteFile(filepath.Join(dir, "index.html"), []byte(page.String())); err != nil {
+		return fmt.Errorf("report: index.html: %w", err)
 	}
 	raw, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("report: summary.json: %w", err)
 	}
-	return writeAtomic(filepath.Join(dir, "summary.json"), append(raw, '\n'))
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".report-*.tmp")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
+	if err := record.WriteFile(filepath.Join(dir, "summary.json"), append(raw, '\n')); err != nil {
+		return fmt.Errorf("report: summary.json: %w", err)
 	}
 	return nil
 }

@@ -318,7 +318,7 @@ func TestSummaryJSON(t *testing.T) {
 		{ID: "tel.400.input_error", Code: 400, Title: "400 input_error", Line: 37, Verdict: "not_checked",
 			Summary: "not checked: suite defect (1 of 2 specs conformant)", Reasons: []string{"suite defect"}, Specs: 2, Conformant: 1},
 		{ID: "tel.401.none", Code: 401, Title: "401 (no status)", Line: 20, Verdict: "known_failure", Summary: "known failure (baseline)", Reasons: []string{}, Specs: 3, Conformant: 2},
-		{ID: "tel.403.access_denied", Code: 403, Title: "403 access_denied", Line: 22, Verdict: "conformant", Summary: "conformant", Reasons: []string{}, Specs: 1, Conformant: 1},
+		{ID: "tel.403.access_denied", Code: 403, Title: "403 access_denied", Line: 22, Verdict: "conformant", Summary: "conformant (its --baseline entry is stale: remove it)", Reasons: []string{}, Specs: 1, Conformant: 1},
 		{ID: "tel.404.none", Code: 404, Title: "404 (no status)", Line: 26, Verdict: "not_checked", Summary: "not checked: filtered out", Reasons: []string{"filtered out"}, Specs: 1},
 	} {
 		if !reflect.DeepEqual(rows[want.ID], want) {
