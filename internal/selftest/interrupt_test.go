@@ -156,7 +156,7 @@ func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
 				// the first 1.5 s of the run.
 				delay := rand.N(1500 * time.Millisecond)
 				if i == 0 {
-					delay = rand.N(60 * time.Millisecond)
+					delay = 5*time.Millisecond + rand.N(60*time.Millisecond) // the first 5 ms: the runtime, before any Go code can catch a signal
 					if procs > 1 {
 						delay += 400 * time.Millisecond // the ginkgo CLI starts its processes first
 					}

@@ -428,6 +428,9 @@ const (
 // returns true; --version, --help-conformance and --list print and return
 // false. A run that cannot start exits with ExitConfig before any request.
 func Standalone(api string, o *Options, setup Setup) (run bool) {
+	if o.Version || o.PrintDefaults || o.Help || o.List {
+		quietStartup(api) // these touch no report
+	}
 	switch {
 	case o.Version:
 		fmt.Println(versionLine())

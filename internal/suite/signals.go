@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,10 +36,51 @@ type startup struct {
 }
 
 func catchStartup(api, reports string, first bool) *startup {
-	st := &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
+	earlyMu.Lock()
+	st := early[api]
+	earlyMu.Unlock()
+	if st != nil {
+		st.mu.Lock()
+		st.reports, st.first = reports, first
+		st.mu.Unlock()
+		return st
+	}
+	st = &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
 	signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
 	go st.watch()
 	return st
+}
+
+var (
+	earlyMu sync.Mutex
+	early   = map[string]*startup{}
+)
+
+// CatchSignalsEarly starts catching SIGINT and SIGTERM while the process
+// initialises, before its flags are parsed: call it from a package-level
+// var of a suite's test file (`var _ = suite.CatchSignalsEarly(api)`),
+// which Go runs before the test binary's main. Until Standalone knows
+// better, the report goes where the command line's --reports (or
+// APICONFORM_REPORTS, or the default) says, from process 1 only.
+func CatchSignalsEarly(api string) bool {
+	args := os.Args[1:]
+	reports := reportsFlag(args, defaultReports())
+	if dir := os.Getenv("APICONFORM_REPORTS"); dir != "" && reports == defaultReports() {
+		reports = dir
+	}
+	first := true
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "ginkgo.parallel.process="); ok && v != "1" {
+			first = false
+		}
+	}
+	st := &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
+	signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
+	go st.watch()
+	earlyMu.Lock()
+	early[api] = st
+	earlyMu.Unlock()
+	return true
 }
 
 func (st *startup) watch() {
@@ -77,4 +119,17 @@ func (st *startup) hold(f func()) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	f()
+}
+
+// quietStartup keeps a signal caught early from writing a report: the
+// command (--list, --version …) touches none.
+func quietStartup(api string) {
+	earlyMu.Lock()
+	st := early[api]
+	earlyMu.Unlock()
+	if st != nil {
+		st.mu.Lock()
+		st.first = false
+		st.mu.Unlock()
+	}
 }

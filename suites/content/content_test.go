@@ -11,6 +11,10 @@ import (
 	"github.com/confsuite/apiconform/suites/content"
 )
 
+// A signal from the first moment of the process leaves a report saying
+// the run was interrupted (suite.CatchSignalsEarly), not Go's default exit.
+var _ = suite.CatchSignalsEarly(content.API)
+
 var options = suite.RegisterFlags(flag.CommandLine, content.API)
 
 func TestContent(t *testing.T) {

@@ -11,6 +11,10 @@ import (
 	"github.com/confsuite/apiconform/suites/telephony"
 )
 
+// A signal from the first moment of the process leaves a report saying
+// the run was interrupted (suite.CatchSignalsEarly), not Go's default exit.
+var _ = suite.CatchSignalsEarly(telephony.API)
+
 var options = suite.RegisterFlags(flag.CommandLine, telephony.API)
 
 func TestTelephony(t *testing.T) {
