@@ -201,7 +201,7 @@ func New(o Options) (*Client, error) {
 	}
 	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // the user asked for it, and the suite announces it
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := ReadFileBounded(o.CAFile, MaxFlagFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("ca file: %w", err)
 		}
@@ -808,4 +808,33 @@ func (c *Client) withScheme(scheme string) string {
 		u.Path = "/"
 	}
 	return u.String()
+}
+
+// MaxFlagFileBytes bounds a file a flag names (--ca-file, --baseline).
+const MaxFlagFileBytes = 4 << 20
+
+// ReadFileBounded reads a file a flag names, refusing anything but a
+// regular file of at most limit bytes: it looks before it opens (opening
+// a FIFO blocks) and reads at most limit+1 bytes.
+func ReadFileBounded(name string, limit int64) ([]byte, error) {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", name, info.Mode().Type())
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than %d", name, info.Size(), limit)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("%s holds more than %d bytes", name, limit)
+	}
+	return b, err
 }

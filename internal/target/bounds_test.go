@@ -44,6 +44,7 @@ func TestConfigurationPastItsBoundsStopsAtLoad(t *testing.T) {
 		{"a var that makes a path name a host", "credentials: {valid: x2345678}\nbase_path: ''\nvars: {client: '/evil.invalid'}\nrequests: {blocked_user: {path: '/{client}/'}}\n", "vars.client", false},
 		{"a var with a dot segment", "credentials: {valid: x2345678}\nvars: {client: '..'}\n", "vars.client", false},
 		{"a var with a backslash", "credentials: {valid: x2345678}\nvars: {client: 'a\\\\b'}\n", "vars.client", false},
+		{"a var with CRLF in a header", "credentials: {valid: x2345678}\nvars: {note: \"a\\r\\nX-Evil: 1\"}\nrequests: {blocked_user: {headers: {X-Note: \"{note}\"}}}\n", "vars.note (filling requests.blocked_user.headers.X-Note)", false},
 		{"a path with ..", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: '/client/../admin/'}}\n", "requests.blocked_user.path", false},
 		{"a path with a backslash", "credentials: {valid: x2345678}\nrequests: {blocked_user: {path: '/client\\\\x/'}}\n", "requests.blocked_user.path", false},
 		{"base_path with ..", "credentials: {valid: x2345678}\nbase_path: /api/../x\n", "base_path", false},

@@ -166,12 +166,21 @@ func (d *Deployment) validate(runtime []string) []error {
 
 // checkVarsInPaths refuses a var that, filled into a step's path, would
 // make the request name a host or another resource: a path starting //,
-// a dot segment, a backslash, a control character. Placeholders the
+// a dot segment, a backslash, a control character; and one that puts a
+// control character into a header value. Placeholders the
 // probes fill themselves are checked when the request is built.
 func (d *Deployment) checkVarsInPaths(runtime []string) []error {
 	var errs []error
 	seen := map[string]bool{}
 	check := func(key string, s Step) {
+		for name, t := range s.Headers {
+			for _, m := range placeholder.FindAllString(t, -1) {
+				if v := d.Vars[m[1:len(m)-1]]; controlIn(v) != "" && !seen["h"+key+name+m] {
+					seen["h"+key+name+m] = true
+					errs = append(errs, fmt.Errorf("vars.%s (filling %s.headers.%s): holds a %s: not allowed in an HTTP header field value", m[1:len(m)-1], key, EscapeForMessage(name), controlIn(v)))
+				}
+			}
+		}
 		if s.Method == MethodNone || s.Path == "" {
 			return
 		}
