@@ -457,7 +457,12 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
 	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun)
-	defer signals.handOver()
+	// Signals are Ginkgo's once its handler is surely installed: at the
+	// first report node RunSpecs runs (ReportBeforeSuite, on process 1
+	// before any process starts a spec), or before a process's first spec.
+	// Until then no spec has run, and the start-up's handler acts.
+	ginkgo.ReportBeforeSuite(func(ginkgo.Report) { signals.handOver() })
+	ginkgo.ReportBeforeEach(func(ginkgo.SpecReport) { signals.handOver() })
 	// An earlier run's reports must never pass for this run's; a dry run
 	// writes none, and leaves them.
 	if !suiteConfig.DryRun && first {
