@@ -85,6 +85,12 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	if procs > 1 {
+		// The delay counts from the moment the ginkgo CLI has started the
+		// suite's processes: a signal during the CLI's own start-up is the
+		// CLI's affair, and no process of the suite exists yet to report.
+		waitForProcesses(t, filepath.Join(binDir, "telephony.test"), procs, done)
+	}
 	var err error
 	var tr trial
 	select {
@@ -136,6 +142,32 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 	return tr
 }
 
+// waitForProcesses returns once n processes run exe (read from /proc), or
+// the command has ended.
+func waitForProcesses(t *testing.T, exe string, n int, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		found := 0
+		for _, e := range entries {
+			if link, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && link == exe {
+				found++
+			}
+		}
+		if found >= n {
+			return
+		}
+		select {
+		case err := <-done:
+			done <- err
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the ginkgo CLI did not start %d processes of %s", n, exe)
+}
+
 // Interrupts at random moments, start-up included, against a server that
 // finishes abandoned requests, sequentially and under ginkgo -p, in both
 // deployment profiles, by SIGINT and SIGTERM: nothing is left unnamed,
@@ -153,13 +185,13 @@ func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
 				sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[i%2]
 				// The first trial of each falls in the start-up (the
 				// configuration load, the preflight), the rest anywhere in
-				// the first 1.5 s of the run.
+				// the first 1.5 s of the run (under ginkgo -p, counted from
+				// the start of the suite's processes).
 				delay := rand.N(1500 * time.Millisecond)
 				if i == 0 {
-					delay = 5*time.Millisecond + rand.N(60*time.Millisecond) // the first 5 ms: the runtime, before any Go code can catch a signal
-					if procs > 1 {
-						delay += 400 * time.Millisecond // the ginkgo CLI starts its processes first
-					}
+					// Not in the first 5 ms: the runtime starts, before any
+					// Go code can catch a signal.
+					delay = 5*time.Millisecond + rand.N(60*time.Millisecond)
 				}
 				tr := interruptTrial(t, profile, procs, sig, delay)
 				total++

@@ -456,7 +456,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	redactor := runner.NewRedactor()
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
-	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun)
+	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun, suiteConfig.ParallelTotal > 1)
 	// Signals are Ginkgo's once its handler is surely installed: at the
 	// first report node RunSpecs runs (ReportBeforeSuite, on process 1
 	// before any process starts a spec), or before a process's first spec.

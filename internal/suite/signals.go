@@ -21,9 +21,12 @@ const ExitInterrupted = 1
 // the configuration or the preflight would otherwise take Go's default
 // action, killing the process with no report, or leaving an earlier
 // run's. Until handOver, a signal replaces the API's reports with ones
-// saying the run was interrupted during start-up, and when (process 1
-// only: under ginkgo -p the others write no report), and exits
-// ExitInterrupted. No spec has run then, so nothing was created.
+// saying the run was interrupted during start-up, and when, and exits
+// ExitInterrupted. No spec has run then, so nothing was created. Under
+// ginkgo -p a process may not exit before it reports to the CLI (process
+// 1 would then fail to gather the run's record): there the signal is
+// kept, and raised again at handOver, when Ginkgo's handler is installed
+// and stops the run as it stops any interrupted run.
 type startup struct {
 	mu      sync.Mutex
 	handed  bool
@@ -32,20 +35,23 @@ type startup struct {
 	// redactor is the run's once the configuration is loaded.
 	redactor *runner.Redactor
 	first    bool
+	parallel bool      // under ginkgo -p
+	quiet    bool      // a command that touches no report (--list …)
+	deferred os.Signal // a signal kept until handOver, under ginkgo -p
 	ch       chan os.Signal
 }
 
-func catchStartup(api, reports string, first bool) *startup {
+func catchStartup(api, reports string, first, parallel bool) *startup {
 	earlyMu.Lock()
 	st := early[api]
 	earlyMu.Unlock()
 	if st != nil {
 		st.mu.Lock()
-		st.reports, st.first = reports, first
+		st.reports, st.first, st.parallel = reports, first, parallel
 		st.mu.Unlock()
 		return st
 	}
-	st = &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
+	st = &startup{api: api, reports: reports, first: first, parallel: parallel, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
 	signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
 	go st.watch()
 	return st
@@ -56,26 +62,36 @@ var (
 	early   = map[string]*startup{}
 )
 
-// CatchSignalsEarly starts catching SIGINT and SIGTERM while the process
+// CatchSignalsEarly acts on SIGINT and SIGTERM while the process
 // initialises, before its flags are parsed: call it from a package-level
-// var of a suite's test file (`var _ = suite.CatchSignalsEarly(api)`),
-// which Go runs before the test binary's main. Until Standalone knows
-// better, the report goes where the command line's --reports (or
-// APICONFORM_REPORTS, or the default) says, from process 1 only.
-func CatchSignalsEarly(api string) bool {
+// var of a suite's test file (`var _ = suite.CatchSignalsEarly(api,
+// early.Signals)`), which Go runs before the test binary's main; signals
+// is a channel already registered with signal.Notify (package early does
+// it in the process's first moments), or nil to register one now. Until
+// Standalone knows better, the report goes where the command line's
+// --reports (or APICONFORM_REPORTS, or the default) says, from process 1
+// only.
+func CatchSignalsEarly(api string, signals chan os.Signal) bool {
 	args := os.Args[1:]
 	reports := reportsFlag(args, defaultReports())
 	if dir := os.Getenv("APICONFORM_REPORTS"); dir != "" && reports == defaultReports() {
 		reports = dir
 	}
-	first := true
+	first, parallel := true, false
 	for _, a := range args {
-		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "ginkgo.parallel.process="); ok && v != "1" {
+		a = strings.TrimLeft(a, "-")
+		if v, ok := strings.CutPrefix(a, "ginkgo.parallel.process="); ok && v != "1" {
 			first = false
 		}
+		if v, ok := strings.CutPrefix(a, "ginkgo.parallel.total="); ok && v != "1" {
+			parallel = true
+		}
 	}
-	st := &startup{api: api, reports: reports, first: first, redactor: runner.NewRedactor(), ch: make(chan os.Signal, 1)}
-	signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
+	st := &startup{api: api, reports: reports, first: first, parallel: parallel, redactor: runner.NewRedactor(), ch: signals}
+	if st.ch == nil {
+		st.ch = make(chan os.Signal, 1)
+		signal.Notify(st.ch, os.Interrupt, syscall.SIGTERM)
+	}
 	go st.watch()
 	earlyMu.Lock()
 	early[api] = st
@@ -90,10 +106,18 @@ func (st *startup) watch() {
 			st.mu.Unlock()
 			continue // Ginkgo's handler has it too, and acts on it
 		}
+		if st.parallel && !st.quiet {
+			if st.deferred == nil {
+				st.deferred = sig
+				fmt.Fprintf(os.Stderr, "%s conformance was interrupted (%s) during start-up: it stops before its first spec\n", st.api, sig)
+			}
+			st.mu.Unlock()
+			continue
+		}
 		msg := fmt.Sprintf("%s conformance was interrupted (%s) during start-up, at %s, before any spec ran; no request that creates anything was sent",
 			st.api, sig, time.Now().Format(time.RFC3339))
 		fmt.Fprintln(os.Stderr, msg)
-		if st.first {
+		if st.first && !st.quiet {
 			refuse(st.api, st.reports, st.redactor, msg)
 		}
 		os.Exit(ExitInterrupted) // the lock is held: nothing else starts
@@ -110,8 +134,16 @@ func (st *startup) withRedactor(r *runner.Redactor) {
 // handOver leaves signals to Ginkgo's handler, which RunSpecs installs.
 func (st *startup) handOver() {
 	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.handed {
+		return
+	}
 	st.handed = true
-	st.mu.Unlock()
+	if st.deferred != nil {
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Signal(st.deferred) // now Ginkgo's to act on
+		}
+	}
 }
 
 // hold keeps a signal from ending the process while f writes a report.
@@ -129,7 +161,7 @@ func quietStartup(api string) {
 	earlyMu.Unlock()
 	if st != nil {
 		st.mu.Lock()
-		st.first = false
+		st.quiet = true
 		st.mu.Unlock()
 	}
 }

@@ -341,11 +341,22 @@ func (s *Spec) attempts(req runner.Request) []try {
 		if deadline := s.Client.Deadline(); !deadline.IsZero() && time.Now().Add(wait).After(deadline) {
 			break
 		}
-		if req.Create && s.tracker != nil && s.tracker.ending() {
-			break
-		}
 		tries[len(tries)-1].wait = wait
-		time.Sleep(wait)
+		if req.Create && s.tracker != nil {
+			// A create stops waiting when the spec ends, and is not sent
+			// again: the cleanup is waiting for it.
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-s.tracker.ends():
+				timer.Stop()
+			}
+			if s.tracker.ending() {
+				break
+			}
+		} else {
+			time.Sleep(wait)
+		}
 		tries = append(tries, try{ex: s.Client.Do(req)})
 	}
 	return tries

@@ -40,6 +40,7 @@ type tracker struct {
 	unanswered []inflight
 	next       int
 	settled    chan struct{} // closed and replaced whenever a create settles
+	ended      chan struct{} // closed when the cleanup begins
 	refused    []refusal     // created with an id no path can hold, not yet reported
 }
 
@@ -48,7 +49,7 @@ type inflight struct {
 	kind  string
 	req   runner.Request
 	sent  time.Time
-	until time.Time // its bound: it has answered, or failed, by then
+	bound time.Duration // a try sent answers, or fails, within it
 	err   error     // why no answer came, once it has failed
 }
 
@@ -122,7 +123,7 @@ func (t *tracker) begin(kind string, req runner.Request, bound time.Duration) in
 	}
 	t.next++
 	now := time.Now()
-	t.pending[t.next] = inflight{kind: kind, req: req, sent: now, until: now.Add(bound)}
+	t.pending[t.next] = inflight{kind: kind, req: req, sent: now, bound: bound}
 	return t.next
 }
 
@@ -166,6 +167,20 @@ func (t *tracker) ending() bool {
 	return t.closed
 }
 
+// ends is closed when the spec's cleanup begins: a create waiting out a
+// throttled answer stops waiting, and is not sent again.
+func (t *tracker) ends() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended == nil {
+		t.ended = make(chan struct{})
+		if t.closed {
+			close(t.ended)
+		}
+	}
+	return t.ended
+}
+
 // claimRefused hands over the refused ids not yet reported.
 func (t *tracker) claimRefused() []refusal {
 	t.mu.Lock()
@@ -175,23 +190,23 @@ func (t *tracker) claimRefused() []refusal {
 	return out
 }
 
-// await waits until no create is in flight, or until the latest bound of
-// those in flight, at most CreateGrace.
+// await waits until no create is in flight, or for the longest bound of
+// those in flight (a try on the wire when the cleanup began ends within
+// it; none is sent again), at most CreateGrace.
 func (t *tracker) await() {
-	limit := time.Now().Add(CreateGrace)
+	start := time.Now()
+	limit := start.Add(CreateGrace)
 	for {
 		t.mu.Lock()
 		if len(t.pending) == 0 {
 			t.mu.Unlock()
 			return
 		}
-		var until time.Time
+		var longest time.Duration
 		for _, p := range t.pending {
-			if p.until.After(until) {
-				until = p.until
-			}
+			longest = max(longest, p.bound)
 		}
-		until = until.Add(time.Second) // the sender's own bookkeeping
+		until := start.Add(longest + time.Second) // and the sender's own bookkeeping
 		if until.After(limit) {
 			until = limit
 		}
@@ -243,6 +258,9 @@ func (t *tracker) drain(s *Spec) {
 	s.flush()
 	t.mu.Lock()
 	t.closed = true
+	if t.ended != nil {
+		close(t.ended)
+	}
 	t.mu.Unlock()
 	t.await()
 	t.mu.Lock()
