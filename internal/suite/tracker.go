@@ -50,7 +50,7 @@ type inflight struct {
 	req   runner.Request
 	sent  time.Time
 	bound time.Duration // a try sent answers, or fails, within it
-	err   error     // why no answer came, once it has failed
+	err   error         // why no answer came, once it has failed
 }
 
 // refusal is something a create made whose id the suite will not put into
