@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/record"
+	refcon "github.com/confsuite/apiconform/internal/refserver/content"
 	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
@@ -45,21 +46,35 @@ type trial struct {
 	missing     bool // no record
 }
 
-// interruptTrial starts a telephony run, sends sig after delay (to the
+// interruptTrial starts a run of the API's suite, sends sig after delay (to the
 // whole process group, as a terminal's Ctrl-C does), and reports what it
 // left on a server that finishes abandoned requests.
-func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal, delay time.Duration) trial {
+func interruptTrial(t *testing.T, api, profile string, procs int, sig syscall.Signal, delay time.Duration) trial {
 	t.Helper()
-	seed, cfg := reftel.DefaultSeed(), ""
+	cfg := ""
 	if profile == "variant" {
-		seed = reftel.VariantSeed()
-		abs, err := filepath.Abs("../../fixtures/telephony-variant.yaml")
+		abs, err := filepath.Abs("../../fixtures/" + api + "-variant.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg = abs
 	}
-	srv := reftel.New(seed)
+	var srv http.Handler
+	created := func() []string { return nil } // the content API creates nothing
+	switch {
+	case api == "content" && profile == "variant":
+		seed := refcon.VariantSeed()
+		seed.Fault = true
+		srv = refcon.New(seed)
+	case api == "content":
+		srv = contentReference()
+	case profile == "variant":
+		tel := reftel.New(reftel.VariantSeed())
+		srv, created = tel, tel.Created
+	default:
+		tel := reftel.New(reftel.DefaultSeed())
+		srv, created = tel, tel.Created
+	}
 	f := &finishing{srv: srv, most: 150 * time.Millisecond}
 	ts := httptest.NewServer(f)
 	defer ts.Close()
@@ -73,9 +88,9 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 	defer cancel()
 	var cmd *exec.Cmd
 	if procs > 1 {
-		cmd = exec.CommandContext(ctx, "go", append([]string{"tool", "ginkgo", "-p", "--procs=" + strconv.Itoa(procs), "--no-color", filepath.Join(binDir, "telephony.test"), "--"}, args...)...)
+		cmd = exec.CommandContext(ctx, "go", append([]string{"tool", "ginkgo", "-p", "--procs=" + strconv.Itoa(procs), "--no-color", filepath.Join(binDir, api+".test"), "--"}, args...)...)
 	} else {
-		cmd = exec.CommandContext(ctx, filepath.Join(binDir, "telephony.test"), append(args, "--ginkgo.no-color")...)
+		cmd = exec.CommandContext(ctx, filepath.Join(binDir, api+".test"), append(args, "--ginkgo.no-color")...)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out bytes.Buffer
@@ -89,7 +104,7 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 		// The delay counts from the moment the ginkgo CLI has started the
 		// suite's processes: a signal during the CLI's own start-up is the
 		// CLI's affair, and no process of the suite exists yet to report.
-		waitForProcesses(t, filepath.Join(binDir, "telephony.test"), procs, done)
+		waitForProcesses(t, filepath.Join(binDir, api+".test"), procs, done)
 	}
 	var err error
 	var tr trial
@@ -101,12 +116,12 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 		err = <-done
 	}
 	f.wg.Wait() // every request the run sent has been carried out
-	left := srv.Created()
+	left := created()
 	tr.left = len(left)
-	run, rerr := record.Read(record.Path(reports, "telephony"))
+	run, rerr := record.Read(record.Path(reports, api))
 	if rerr != nil {
 		tr.missing = true
-		t.Errorf("%s, %d procs, %s after %s: no record: %v\n%s", profile, procs, sig, delay, rerr, tail(out.String()))
+		t.Errorf(api+" %s, %d procs, %s after %s: no record: %v\n%s", profile, procs, sig, delay, rerr, tail(out.String()))
 		return tr
 	}
 	for _, sp := range run.Specs {
@@ -128,16 +143,16 @@ func interruptTrial(t *testing.T, profile string, procs int, sig syscall.Signal,
 		tr.interrupted = true
 		tr.finished = false
 		if exit == 0 {
-			t.Errorf("%s, %d procs, %s after %s: the interrupted run exited 0\n%s", profile, procs, sig, delay, tail(out.String()))
+			t.Errorf(api+" %s, %d procs, %s after %s: the interrupted run exited 0\n%s", profile, procs, sig, delay, tail(out.String()))
 		}
 		if !strings.Contains(run.Stopped, "interrupt") {
-			t.Errorf("%s, %d procs, %s after %s: the record says %q", profile, procs, sig, delay, run.Stopped)
+			t.Errorf(api+" %s, %d procs, %s after %s: the record says %q", profile, procs, sig, delay, run.Stopped)
 		}
 	case !tr.finished:
-		t.Errorf("%s, %d procs, %s after %s: the run was signalled, and its record does not say it stopped (exit %d)\n%s", profile, procs, sig, delay, exit, tail(out.String()))
+		t.Errorf(api+" %s, %d procs, %s after %s: the run was signalled, and its record does not say it stopped (exit %d)\n%s", profile, procs, sig, delay, exit, tail(out.String()))
 	}
 	if tr.left > tr.named {
-		t.Errorf("%s, %d procs, %s after %s: %d left on the server (%v), %d named in the record\n%s", profile, procs, sig, delay, tr.left, left, tr.named, tail(out.String()))
+		t.Errorf(api+" %s, %d procs, %s after %s: %d left on the server (%v), %d named in the record\n%s", profile, procs, sig, delay, tr.left, left, tr.named, tail(out.String()))
 	}
 	return tr
 }
@@ -169,17 +184,18 @@ func waitForProcesses(t *testing.T, exe string, n int, done chan error) {
 }
 
 // Interrupts at random moments, start-up included, against a server that
-// finishes abandoned requests, sequentially and under ginkgo -p, in both
-// deployment profiles, by SIGINT and SIGTERM: nothing is left unnamed,
+// finishes abandoned requests, sequentially and under ginkgo -p, both
+// suites in both deployment profiles, by SIGINT and SIGTERM: nothing is left unnamed,
 // every run leaves its record saying it was interrupted, and none exits 0.
-// APICONFORM_INTERRUPT_TRIALS sets the trials per profile and mode (2).
+// APICONFORM_INTERRUPT_TRIALS sets the trials per suite, profile and mode
+// (2: 16 trials in all).
 func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
 	trials := 2
 	if n, err := strconv.Atoi(os.Getenv("APICONFORM_INTERRUPT_TRIALS")); err == nil && n > 0 {
 		trials = n
 	}
 	var total, interrupted, finished, left, named, missing int
-	for _, profile := range []string{"default", "variant"} {
+	for _, c := range []struct{ api, profile string }{{"telephony", "default"}, {"telephony", "variant"}, {"content", "default"}, {"content", "variant"}} {
 		for _, procs := range []int{1, 4} {
 			for i := range trials {
 				sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[i%2]
@@ -193,7 +209,7 @@ func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
 					// Go code can catch a signal.
 					delay = 5*time.Millisecond + rand.N(60*time.Millisecond)
 				}
-				tr := interruptTrial(t, profile, procs, sig, delay)
+				tr := interruptTrial(t, c.api, c.profile, procs, sig, delay)
 				total++
 				if tr.interrupted {
 					interrupted++
