@@ -296,6 +296,10 @@ func TestRunTimeoutWithCreatesInFlightLeavesNothing(t *testing.T) {
 	if left := srv.Created(); len(left) > 0 {
 		t.Errorf("left behind after --run-timeout with creates in flight: %v\n%s", left, tail(r.Output))
 	}
+	run, err := record.Read(record.Path(r.Reports, "telephony"))
+	if err != nil || !strings.Contains(run.Stopped, "--run-timeout") {
+		t.Errorf("the record does not say the run's time ran out: %v", err)
+	}
 }
 
 // A create that reached the target and got no answer within its bound, on

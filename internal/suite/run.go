@@ -532,6 +532,7 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 		run.Page = cat.Page
 	}
 	results(run, r, cases)
+	runDeadline(run, env.Client.Deadline(), o.RunTimeout)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
 	if cat, err := catalog.Load(api); err == nil {
 		verdicts(os.Stdout, run, cat)
@@ -543,6 +544,20 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	uncacheable()
 	if run.Failed() && r.SuiteSucceeded {
 		ginkgo.Fail(failedReason(run))
+	}
+}
+
+// runDeadline says the run stopped when --run-timeout ran out before every
+// spec reached a verdict: those it stopped read not checked (interrupted).
+func runDeadline(run *record.Run, deadline time.Time, bound time.Duration) {
+	if run.Stopped != "" || deadline.IsZero() || time.Now().Before(deadline) {
+		return
+	}
+	for _, sp := range run.Specs {
+		if sp.Reason == record.Interrupted {
+			run.Stopped = fmt.Sprintf("the run's time (--run-timeout %s) ran out at %s, before it finished", bound, deadline.Format(time.RFC3339))
+			return
+		}
 	}
 }
 
