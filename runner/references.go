@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,14 +62,16 @@ func reference(s string) (string, int) {
 // spans of s holding one with at least one reference in it. The caller
 // holds the read lock.
 func (r *Redactor) referenceSpans(s string) []span {
-	if !strings.Contains(s, "&") || r.longest == 0 {
+	// Spellings with named references alone are among a secret's XML
+	// forms already; only a numeric reference calls for decoding.
+	if !strings.Contains(s, "&#") || r.longest == 0 {
 		return nil
 	}
 	var decoded strings.Builder
 	// start[j] is where in s the unit giving decoded byte j starts; a
 	// unit is one byte, or one reference. end[j] is where it ends.
-	start := make([]int, 0, len(s))
-	end := make([]int, 0, len(s))
+	start := make([]int32, 0, len(s))
+	end := make([]int32, 0, len(s))
 	refs := false
 	for i := 0; i < len(s); {
 		text, n := reference(s[i:])
@@ -78,8 +81,8 @@ func (r *Redactor) referenceSpans(s string) []span {
 			refs = true
 		}
 		for k := 0; k < len(text); k++ {
-			start = append(start, i)
-			end = append(end, i+n)
+			start = append(start, int32(i))
+			end = append(end, int32(i+n))
 		}
 		decoded.WriteString(text)
 		i += n
@@ -104,7 +107,7 @@ func (r *Redactor) referenceSpans(s string) []span {
 			j++
 			continue
 		}
-		from, to := start[j], end[last]
+		from, to := int(start[j]), int(end[last])
 		if to-from != length || s[from:to] != d[j:j+length] {
 			spans = append(spans, span{from: from, to: to, replacement: replacement})
 		}
@@ -147,7 +150,7 @@ func replaceSpans(s string, spans []span) (string, func(int) int) {
 // unreferenced is s with every secret spelt with character references
 // replaced by its marker, and the offset map back to s.
 func (r *Redactor) unreferenced(s string) (string, func(int) int) {
-	if r == nil || r.trie == nil || !strings.Contains(s, "&") {
+	if r == nil || r.trie == nil || !strings.Contains(s, "&#") || len(s) > math.MaxInt32 {
 		return s, func(i int) int { return i }
 	}
 	r.mu.RLock()
