@@ -142,7 +142,10 @@ func dripSlowly(w http.ResponseWriter, r *http.Request) {
 // both suites end within 3 × --timeout plus a few seconds, every spec
 // failing or not checked, none passing.
 func TestDrippingTargetIsBounded(t *testing.T) {
-	const timeout = 2 * time.Second
+	timeout := 2 * time.Second // APICONFORM_DRIP_TIMEOUT=10s measures the default
+	if d, err := time.ParseDuration(os.Getenv("APICONFORM_DRIP_TIMEOUT")); err == nil && d > 0 {
+		timeout = d
+	}
 	for _, api := range []string{"telephony", "content"} {
 		t.Run(api, func(t *testing.T) {
 			r := runSuite(t, api, http.HandlerFunc(dripSlowly), nil, "--timeout="+timeout.String())
