@@ -42,13 +42,18 @@ type Settings struct {
 	// (<api>.xml), index.html and summary.json are written to; empty:
 	// none is written, and the row verdicts are only printed.
 	Reports string
+	// Record writes every exchange of the run to this HAR 1.2 file
+	// (--record); Replay judges the answers of such a file instead of a
+	// target, which Target must then leave empty (--replay).
+	Record string
+	Replay string
 }
 
 func (s Settings) options() suite.Options {
 	return suite.Options{Target: s.Target, Config: s.Config, Reading: s.Reading, RequireAll: s.RequireAll,
 		Timeout: s.Timeout, RunTimeout: s.RunTimeout, MaxBody: s.MaxBody, Rate: s.Rate, Proxy: s.Proxy,
 		CAFile: s.CAFile, Insecure: s.Insecure, MinUploadRate: s.MinUploadRate, MaxTransportFailures: s.MaxTransportFailures,
-		Reports: s.Reports}
+		Reports: s.Reports, Record: s.Record, Replay: s.Replay}
 }
 
 // Telephony registers the Telephony API suite in the Ginkgo tree being

@@ -98,7 +98,7 @@ import (
 	"github.com/confsuite/apiconform/conform"
 )
 
-var _ = conform.Telephony(conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true, Reports: os.Getenv("REPORTS")})
+var _ = conform.Telephony(conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true, Reports: os.Getenv("REPORTS"), Record: os.Getenv("TEL_RECORD")})
 var _ = conform.Content(conform.Settings{Target: os.Getenv("CON")})
 
 var _ = Describe("our own checks", func() {
@@ -138,7 +138,7 @@ func TestVendor(t *testing.T) {
 	cmd := exec.CommandContext(t.Context(), "go", "test", "-mod=readonly", "-count=1", "-v", ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOPROXY=off",
-		"TEL="+tel.URL, "REPORTS="+reports, "TEL_CONFIG="+filepath.Join(root, "fixtures", "telephony-variant.yaml"), "CON="+con.URL)
+		"TEL="+tel.URL, "REPORTS="+reports, "TEL_RECORD="+filepath.Join(reports, "telephony.har"), "TEL_CONFIG="+filepath.Join(root, "fixtures", "telephony-variant.yaml"), "CON="+con.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the other module's suite failed: %v\n%s", err, tail(string(out)))
@@ -160,7 +160,10 @@ func TestVendor(t *testing.T) {
 			t.Errorf("embedded %s: %s", s.ID, s.Verdict)
 		}
 	}
-	for _, name := range []string{"telephony.xml", "index.html", "summary.json"} {
+	if run.Recording != filepath.Join(reports, "telephony.har") {
+		t.Errorf("the embedded run names recording %q", run.Recording)
+	}
+	for _, name := range []string{"telephony.xml", "index.html", "summary.json", "telephony.har"} {
 		if _, err := os.Stat(filepath.Join(reports, name)); err != nil {
 			t.Errorf("the embedded run wrote no %s: %v", name, err)
 		}

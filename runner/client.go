@@ -71,6 +71,27 @@ type Options struct {
 	// (a timeout, a reset) before the target counts as unreachable and every
 	// later request fails at once; 0 takes DefaultMaxTransportFailures.
 	MaxTransportFailures int
+	// Recorder, when set, is handed every exchange a request was sent
+	// for, once it is complete (--record).
+	Recorder func(*Exchange)
+	// Replay, when set, answers every request instead of the network
+	// (--replay): no connection is made, nothing is paced, and a request
+	// it holds no answer for (ErrNotRecorded) does not count toward an
+	// unreachable target.
+	Replay http.RoundTripper
+}
+
+// ErrNotRecorded is the error of a request a replayed recording holds no
+// answer for.
+var ErrNotRecorded = errors.New("not in the recording")
+
+type requestKey struct{}
+
+// RequestOf is the Request an http.Request the client sends was built
+// from, for a Replay transport.
+func RequestOf(ctx context.Context) (Request, bool) {
+	r, ok := ctx.Value(requestKey{}).(Request)
+	return r, ok
 }
 
 // DefaultMaxTransportFailures is Options.MaxTransportFailures' default.
@@ -92,6 +113,8 @@ type Client struct {
 	deadline time.Time
 	pace     *rate.Limiter
 	breaker  breaker
+	recorder func(*Exchange)
+	replay   bool
 }
 
 // breaker counts requests in a row that got no answer; past its limit the
@@ -165,7 +188,7 @@ func (b *breaker) record(origin string, err error) {
 	switch {
 	case err == nil:
 		b.failed = 0
-	case errors.Is(err, ErrRunDeadline) || errors.Is(err, ErrUnreachable):
+	case errors.Is(err, ErrRunDeadline) || errors.Is(err, ErrUnreachable) || errors.Is(err, ErrNotRecorded):
 	default:
 		if b.failed == 0 {
 			b.since, b.first = cmp.Or(origin, "the first request"), err
@@ -232,10 +255,14 @@ func New(o Options) (*Client, error) {
 		MaxIdleConnsPerHost:    MaxInFlight,
 		IdleConnTimeout:        30 * time.Second,
 	}
+	var rt http.RoundTripper = transport
+	if o.Replay != nil {
+		rt = o.Replay
+	}
 	return &Client{
 		base: base,
 		http: &http.Client{
-			Transport: transport,
+			Transport: rt,
 			// A conformance suite reports what the target answered; following a
 			// redirect would hide it and could carry credentials elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -247,6 +274,8 @@ func New(o Options) (*Client, error) {
 		deadline: o.Deadline,
 		pace:     pacer(o.Rate),
 		breaker:  breaker{limit: cmp.Or(o.MaxTransportFailures, DefaultMaxTransportFailures)},
+		recorder: o.Recorder,
+		replay:   o.Replay != nil,
 	}, nil
 }
 
@@ -280,12 +309,23 @@ func pacer(perSecond float64) *rate.Limiter {
 
 // Pace sets the pace of every request from now on, in requests a second;
 // 0 or less stops pacing. Call it before the first request.
-func (c *Client) Pace(perSecond float64) { c.pace = pacer(perSecond) }
+func (c *Client) Pace(perSecond float64) {
+	if !c.replay {
+		c.pace = pacer(perSecond)
+	}
+}
+
+// Replaying says the client answers from a recording (Options.Replay).
+func (c *Client) Replaying() bool { return c.replay }
 
 // ProxyFor names the proxy requests to the target go through, user
 // information redacted, or "none".
 func (c *Client) ProxyFor() string {
-	u, err := c.http.Transport.(*http.Transport).Proxy(&http.Request{URL: c.base})
+	transport, ok := c.http.Transport.(*http.Transport)
+	if !ok {
+		return "none"
+	}
+	u, err := transport.Proxy(&http.Request{URL: c.base})
 	if err != nil || u == nil {
 		return "none"
 	}
@@ -328,6 +368,9 @@ type Request struct {
 	// Role is the credential role the request carries ("" for none), for
 	// the record: a run can tell when the valid credential is refused.
 	Role string
+	// Fresh are values made up for this run alone (a new name): a replay
+	// takes any value in their place as the same request.
+	Fresh []string
 }
 
 // Stream is a request body of Size bytes: Prefix, then Fill repeated, then
@@ -417,7 +460,7 @@ func (c *Client) Do(req Request) *Exchange {
 	case req.Body != nil:
 		body = strings.NewReader(string(req.Body))
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	hr, err := http.NewRequestWithContext(context.WithValue(ctx, requestKey{}, req), req.Method, target, body)
 	if err != nil {
 		ex.Err = fmt.Errorf("build request: %w", err)
 		return ex
@@ -435,7 +478,12 @@ func (c *Client) Do(req Request) *Exchange {
 	}
 	ex.RequestHeader = hr.Header.Clone()
 	start := time.Now()
+	ex.Started = start
+	if c.recorder != nil {
+		defer func() { c.recorder(ex) }()
+	}
 	resp, err := c.http.Do(hr)
+	ex.FirstByte = time.Since(start)
 	if err != nil {
 		ex.Elapsed = time.Since(start)
 		ex.Err = c.explain(ctx, err, timeout, bound)
@@ -533,8 +581,8 @@ func readChunks(r io.Reader) ([]byte, error) {
 // with the abandoned request before the caller sends the next one.
 func (c *Client) Abandon(req Request) error {
 	target, err := c.resolve(req)
-	if err != nil {
-		return err
+	if err != nil || c.replay {
+		return err // a replay has no connection to abandon
 	}
 	if err := c.breaker.open(); err != nil {
 		return err

@@ -27,6 +27,11 @@ type Exchange struct {
 	Elapsed        time.Duration
 	Err            error
 	redactor       *Redactor
+
+	// Started is when the request was handed to the transport (zero when
+	// it was not sent); FirstByte is from then to the answer's header.
+	Started   time.Time
+	FirstByte time.Duration
 }
 
 // ContentType is the response's Content-Type header, or "".

@@ -109,6 +109,13 @@ func FromRecord(run *record.Run) Suite {
 	if s.Duration < 0 {
 		s.Duration = 0
 	}
+	if run.Recording != "" {
+		s.Properties["recording"] = run.Recording
+	}
+	if r := run.Replay; r != nil {
+		s.Properties["replay"], s.Properties["replay-recorded"] = r.File, r.Recorded.UTC().Format(time.RFC3339)
+		s.Properties["replay-version"], s.Properties["replay-target"] = r.Version, r.Target
+	}
 	if run.Stopped != "" {
 		s.Cases = append(s.Cases, Case{Name: "[run]", Classname: run.API, State: types.SpecStateAborted, Message: run.Stopped, Detail: run.Stopped})
 	}

@@ -19,29 +19,32 @@ type Layout struct {
 	TargetPath string // the path of --target
 }
 
-// Tally counts what the findings look at: the answers to requests sent
-// with the valid credential, the answers that are 404, and the specs whose
-// answers have neither the documented code nor the documented body. A run
-// keeps one as it goes, to tell early that a failure has a shared cause.
+// Tally counts what the findings look at. Only answers a row does not
+// document count: a 404 to a 404 row, a throttled try and a cleanup's
+// removal say nothing about where the API is or whose credential works.
 type Tally struct {
-	Valid, Refused    int // answers to requests sent as credentials.valid; of them 401 or 403
-	Answered, Missing int // answers; of them 404
-	Judged, Unlike    int // specs judged; of them with neither code nor body right
+	Valid, Refused, Granted int // answers to requests sent as credentials.valid; of them 401 or 403; of them 2xx
+	Answered, Missing       int // answers; of them 404
+	Judged, Unlike          int // specs judged; of them with neither code nor body right
+	Succeeded               int // specs of a success row (2xx) that were conformant
 }
 
-// Exchange counts one exchange.
-func (t *Tally) Exchange(ex Exchange) {
-	if ex.Status == 0 {
+// Exchange counts one exchange of a spec of the row with HTTP code row.
+func (t *Tally) Exchange(row int, ex Exchange) {
+	if ex.Status == 0 || ex.Name == "cleanup" || strings.HasPrefix(ex.Name, "throttled") {
 		return
 	}
 	t.Answered++
-	if ex.Status == 404 {
+	if ex.Status == 404 && row != 404 {
 		t.Missing++
 	}
 	if ex.Role == "valid" {
 		t.Valid++
-		if ex.Status == 401 || ex.Status == 403 {
+		switch {
+		case (ex.Status == 401 || ex.Status == 403) && row != ex.Status:
 			t.Refused++
+		case ex.Status >= 200 && ex.Status < 300:
+			t.Granted++
 		}
 	}
 }
@@ -52,6 +55,9 @@ func (t *Tally) Judge(s Spec) {
 	if foreign(s) {
 		t.Unlike++
 	}
+	if s.Code >= 200 && s.Code < 300 && (s.Outcome == Conformant || s.Outcome == StaleBaseline) {
+		t.Succeeded++
+	}
 }
 
 // Cause is a cause shared by many specs, and which specs it concerns.
@@ -61,22 +67,26 @@ type Cause struct {
 	Matches func(Spec) bool
 }
 
-// Causes are the shared causes the tally shows.
+// Causes are the shared causes the tally shows. The valid credential is
+// refused when most of its answers are refusals, or when some are and
+// none granted anything (a small run); a target that is not this API is
+// told only when no success row passed.
 func (t Tally) Causes(l Layout) []Cause {
 	var causes []Cause
-	if systemic(t.Refused, t.Valid) {
+	if systemic(t.Refused, t.Valid) || t.Refused > 0 && t.Granted == 0 {
 		causes = append(causes, Cause{
 			Finding: Finding{Cause: "credentials", Message: fmt.Sprintf(
-				"the target refuses credentials.valid: %d of %d answers to requests sent with it are 401 or 403; check credentials.valid and auth (header, value)", t.Refused, t.Valid)},
+				"the target refuses credentials.valid: %d of %d answers to requests sent with it are 401 or 403 where the row documents neither, and %d granted anything; check credentials.valid and auth (header, value)", t.Refused, t.Valid, t.Granted)},
 			Key: "credentials.valid",
 			Matches: func(s Spec) bool {
 				return slices.ContainsFunc(s.Exchanges, func(ex Exchange) bool {
-					return ex.Role == "valid" && (ex.Status == 401 || ex.Status == 403)
+					return ex.Role == "valid" && (ex.Status == 401 || ex.Status == 403) && s.Code != ex.Status
 				})
 			},
 		})
 	}
-	if systemic(t.Missing, t.Answered) {
+	unlike := systemic(t.Unlike, t.Judged) && t.Succeeded == 0
+	if !unlike && systemic(t.Missing, t.Answered) {
 		msg := fmt.Sprintf("%d of %d answers are 404: the API is not where base_path %q puts it under --target %s", t.Missing, t.Answered, l.BasePath, l.Target)
 		if bp := strings.TrimSuffix(l.BasePath, "/"); bp != "" && strings.HasSuffix(strings.TrimSuffix(l.TargetPath, "/"), bp) {
 			msg += fmt.Sprintf("; the target's path %q already ends with base_path, so requests go to %s%s/…: give --target without %q, or set base_path: \"\"", l.TargetPath, strings.TrimSuffix(l.TargetPath, "/"), bp, bp)
@@ -86,16 +96,17 @@ func (t Tally) Causes(l Layout) []Cause {
 		causes = append(causes, Cause{
 			Finding: Finding{Cause: "base_path", Message: msg},
 			Key:     "base_path",
+			// A 404 row's own 404 proves nothing either when the API is
+			// elsewhere: the resource it asked for was never reached.
 			Matches: func(s Spec) bool {
 				return slices.ContainsFunc(s.Exchanges, func(ex Exchange) bool { return ex.Status == 404 })
 			},
 		})
 	}
-	if len(causes) == 0 && systemic(t.Unlike, t.Judged) {
-		// No verdict on any row holds for a target that is not this API.
+	if unlike && len(causes) == 0 {
 		causes = append(causes, Cause{
 			Finding: Finding{Cause: "not_this_api", Message: fmt.Sprintf(
-				"the target does not look like the %s API: %d of %d specs got answers with neither the documented code nor the documented body; check --target", l.API, t.Unlike, t.Judged)},
+				"the target does not look like the %s API: %d of %d specs got answers with neither the documented code nor the documented body, and no success row passed; check --target", l.API, t.Unlike, t.Judged)},
 			Key:     "--target",
 			Matches: func(Spec) bool { return true },
 		})
@@ -110,35 +121,40 @@ func Blamed(s Spec) bool {
 }
 
 // Diagnose looks for a cause shared by many specs (the valid credential
-// refused, a wrong base path, a target that is not this API), records
-// each as a Finding, and turns every spec that cause kept from a verdict
-// into not checked, naming it: no row is called not conformant for it.
-// A finding fails the run.
+// refused, a wrong base path, a target that is not this API), turns every
+// spec that cause kept from a verdict into not checked, naming it (no row
+// is called not conformant for it), and records the cause as a Finding
+// when it concerned any spec. A finding fails the run.
 func (r *Run) Diagnose(l Layout) {
 	var t Tally
 	for _, s := range r.Specs {
 		for _, ex := range s.Exchanges {
-			t.Exchange(ex)
+			t.Exchange(s.Code, ex)
 		}
 		if s.Outcome == Conformant || s.Outcome == NotConformant || s.Outcome == KnownFailure || s.Outcome == StaleBaseline {
 			t.Judge(s)
 		}
 	}
 	l.API = r.API
+	blamed := map[int]bool{}
 	for _, c := range t.Causes(l) {
 		for i := range r.Specs {
 			s := &r.Specs[i]
-			if !Blamed(*s) || !c.Matches(*s) {
+			if blamed[i] || !Blamed(*s) || !c.Matches(*s) {
 				continue
 			}
-			msg := c.Message
+			blamed[i] = true
+			v := s.Verdict
+			v.Outcome, v.Reason, v.Key, v.Message = NotChecked, Precondition, c.Key, c.Message
 			if s.Outcome == NotChecked {
-				msg += "; this spec: " + s.Message
+				v.Message += "; this spec: " + s.Message
 			}
-			s.Verdict = Verdict{Outcome: NotChecked, Reason: Precondition, Key: c.Key, Step: s.Step, Message: msg, Problems: s.Problems, Detail: s.Detail}
+			s.Verdict = v
 			c.Specs++
 		}
-		r.Findings = append(r.Findings, c.Finding)
+		if c.Specs > 0 {
+			r.Findings = append(r.Findings, c.Finding)
+		}
 	}
 }
 

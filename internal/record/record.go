@@ -7,6 +7,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -134,6 +135,7 @@ func (v Verdict) String() string {
 type Spec struct {
 	ID      string   `json:"id"` // row id/probe[/variant], as docs/specs.md lists it
 	Row     string   `json:"row"`
+	Code    int      `json:"code"` // the row's HTTP code
 	Name    string   `json:"name"` // the row as the page writes it, the probe, the variant
 	Probe   string   `json:"probe"`
 	Variant string   `json:"variant,omitempty"`
@@ -198,6 +200,26 @@ type Run struct {
 	Stopped  string    `json:"stopped,omitempty"`
 	Findings []Finding `json:"findings,omitempty"`
 	Specs    []Spec    `json:"specs"`
+	// Recording is the HAR file the run wrote every exchange to
+	// (--record); Replay, the recording a replayed run judged instead of
+	// a target (--replay).
+	Recording string  `json:"recording,omitempty"`
+	Replay    *Replay `json:"replay,omitempty"`
+}
+
+// Replay says which recording a replayed run judged: the file, when its
+// first request was sent, by which version of the suite (or which tool)
+// and against which target.
+type Replay struct {
+	File     string    `json:"file"`
+	Recorded time.Time `json:"recorded"`
+	Version  string    `json:"version"`
+	Target   string    `json:"target"`
+}
+
+// String names the recording for a person.
+func (r *Replay) String() string {
+	return fmt.Sprintf("replay of %s (recorded %s by %s against %s)", r.File, r.Recorded.UTC().Format(time.RFC3339), r.Version, r.Target)
 }
 
 // Failed tells whether the run fails: a spec failing it, something left on
@@ -256,18 +278,23 @@ func Path(reports, api string) string { return filepath.Join(reports, api+".json
 // first, which must leave it JSON.
 func Write(path string, redact func(string) string, r *Run) error {
 	r.SchemaVersion = SchemaVersion
-	raw, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
+	// Not HTML-escaped: a secret's & < > stay as written, where the
+	// redactor knows them.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
-	raw = []byte(redact(string(raw)))
+	raw := []byte(redact(buf.String()))
 	if !json.Valid(raw) {
 		return fmt.Errorf("record %s: redaction broke the JSON", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
-	if err := WriteFile(path, append(raw, '\n')); err != nil {
+	if err := WriteFile(path, raw); err != nil {
 		return fmt.Errorf("record %s: %w", path, err)
 	}
 	return nil

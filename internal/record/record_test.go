@@ -129,10 +129,26 @@ func TestDiagnoseBlamesASharedCauseNotTheRows(t *testing.T) {
 		t.Errorf("a spec the cause does not concern changed: %s, %s", run.Specs[4].Outcome, run.Specs[5].Outcome)
 	}
 
-	few := &Run{Specs: []Spec{refused("a"), refused("b"), refused("c")}}
+	granted := spec("tel.get.200", Conformant, "")
+	granted.Code = 200
+	granted.Exchanges = []Exchange{exchange("valid", 201), exchange("valid", 200), exchange("valid", 200), exchange("valid", 200)}
+	few := &Run{Specs: []Spec{refused("a"), refused("b"), refused("c"), granted}}
 	few.Diagnose(Layout{})
 	if len(few.Findings) != 0 || few.Specs[0].Outcome != NotConformant {
-		t.Errorf("three refusals are the rows' own, not a shared cause: %+v", few.Findings)
+		t.Errorf("three refusals beside four grants are the rows' own, not a shared cause: %+v", few.Findings)
+	}
+	small := &Run{Specs: []Spec{refused("a")}}
+	small.Diagnose(Layout{})
+	if len(small.Findings) != 1 || small.Specs[0].Outcome != NotChecked {
+		t.Errorf("a refusal where nothing was granted is the credential's: %+v", small.Findings)
+	}
+	documented := spec("tel.403.access_denied", Conformant, "")
+	documented.Code = 403
+	documented.Exchanges = []Exchange{exchange("valid", 403)}
+	correct := &Run{Specs: []Spec{documented, documented, documented, documented, documented}}
+	correct.Diagnose(Layout{})
+	if len(correct.Findings) != 0 {
+		t.Errorf("answers the row documents are no refusal: %+v", correct.Findings)
 	}
 }
 
@@ -167,6 +183,13 @@ func TestDiagnoseTellsATargetThatIsNotThisAPI(t *testing.T) {
 	}
 	if run.Specs[5].Outcome != Conformant {
 		t.Errorf("a conformant spec was blamed")
+	}
+	post := spec("tel.post.201", Conformant, "")
+	post.Code = 201
+	withSuccess := &Run{API: "telephony", Specs: append(append([]Spec{}, specs...), post)}
+	withSuccess.Diagnose(Layout{})
+	if len(withSuccess.Findings) != 0 {
+		t.Errorf("a target whose success row passed is this API: %+v", withSuccess.Findings)
 	}
 }
 

@@ -74,6 +74,10 @@ type Run struct {
 	Insecure       bool      `json:"insecure"`
 	Started        time.Time `json:"started"`
 	Finished       time.Time `json:"finished"`
+	// Recording is the HAR file the run wrote (--record); Replay the
+	// recording a replayed run judged instead of a target (--replay).
+	Recording string         `json:"recording,omitempty"`
+	Replay    *record.Replay `json:"replay,omitempty"`
 
 	// Verdict is the API's in this run, from its rows: not_conformant if
 	// any row is; else not_checked if any row is; else known_failure if
@@ -227,6 +231,7 @@ func FromRecord(rec *record.Run, name, profile string) Run {
 		Rate: rec.Rate, Proxy: rec.Proxy, LabelFilter: rec.LabelFilter, Focus: rec.Focus, Baseline: rec.Baseline,
 		RequireAll: rec.RequireAll, StrictBaseline: rec.StrictBaseline, Insecure: rec.Insecure,
 		Started: rec.Started, Finished: rec.Finished, FailsRun: rec.Failed(), Stopped: rec.Stopped,
+		Recording: rec.Recording, Replay: rec.Replay,
 		Findings: rec.Findings, Leftovers: []Leftover{}, Rows: []Row{}, Specs: []Spec{}, rec: rec}
 	if r.Findings == nil {
 		r.Findings = []record.Finding{}

@@ -37,11 +37,15 @@ type Env struct {
 	check func(*Spec, *runner.Exchange, Sent) []check.Problem
 	// rows are the API's catalog rows, for pointing from one to another.
 	rows []catalog.Row
+	// rowKeys are the configuration keys that steer each row's specs.
+	rowKeys map[string][]string
 	// Verbose shows every failing spec's exchanges on the console;
 	// otherwise console counts down how many more may show them.
 	Verbose bool
 	console *atomic.Int32
 	live    *live
+	// recording is the run's --record or --replay.
+	recording *recording
 }
 
 // pace sets the client's pace: --rate, else the configuration's, shared

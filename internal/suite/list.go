@@ -60,16 +60,18 @@ func would(env *Env, c Case) string {
 // the README's commands are given; the first that exists is taken, and the
 // reports folder goes to the module's root when the suite runs inside it.
 func (o *Options) resolvePaths() {
-	for _, p := range []*string{&o.Config, &o.Baseline, &o.CAFile} {
+	for _, p := range []*string{&o.Config, &o.Baseline, &o.CAFile, &o.Replay} {
 		if *p != "" {
 			*p = existing(*p)
 		}
 	}
-	if o.Reports != "" && !filepath.IsAbs(o.Reports) {
-		if root := moduleRoot(); root != "" {
-			o.Reports = filepath.Join(root, o.Reports)
-		} else if abs, err := filepath.Abs(o.Reports); err == nil {
-			o.Reports = abs
+	for _, p := range []*string{&o.Reports, &o.Record} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			if root := moduleRoot(); root != "" {
+				*p = filepath.Join(root, *p)
+			} else if abs, err := filepath.Abs(*p); err == nil {
+				*p = abs
+			}
 		}
 	}
 }

@@ -44,6 +44,8 @@ type Options struct {
 	Proxy                string
 	Baseline             string
 	StrictBaseline       bool
+	Record               string // the HAR file every exchange is written to (--record)
+	Replay               string // the HAR file whose answers are judged instead of a target's (--replay)
 	List                 bool
 	Version              bool
 	Help                 bool
@@ -112,6 +114,8 @@ func RegisterFlags(fs *flag.FlagSet, api string) *Options {
 	own.BoolVar(&o.Version, "version", false, "print the suite's version and the hash of its catalog")
 	own.BoolVar(&o.Help, "help-conformance", false, "print the suite's own flags, without Ginkgo's and Go's")
 	own.BoolVar(&o.PrintDefaults, "print-defaults", false, "print the API's defaults, every configuration key with the real API's values, as YAML (a configuration is read over them)")
+	own.StringVar(&o.Record, "record", "", "write every exchange of the run to this file as HAR 1.2 (redacted), for --replay or a browser's developer tools")
+	own.StringVar(&o.Replay, "replay", "", "judge the answers recorded in this HAR file instead of a target: no request is sent (not with --target or --record)")
 	own.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	o.own = own
 	return o
@@ -168,7 +172,13 @@ const modulePath = "github.com/confsuite/apiconform"
 
 // validate checks the options that need no network, naming the flag.
 func (o *Options) validate() (check.Reading, error) {
-	if o.Target == "" {
+	switch {
+	case o.Replay != "" && o.Record != "":
+		return "", fmt.Errorf("--record and --replay: give one: a replay sends no request to record")
+	case o.Replay != "" && o.Target != "":
+		return "", fmt.Errorf("--replay and --target: give one: a replay judges the recording's answers and sends nothing to a target (unset APICONFORM_TARGET too)")
+	}
+	if o.Target == "" && o.Replay == "" {
 		return "", fmt.Errorf("--target: required: the base URL of the API under test (or the environment variable APICONFORM_TARGET)")
 	}
 	reading, err := check.ParseReading(o.Reading)

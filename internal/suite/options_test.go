@@ -17,7 +17,7 @@ import (
 func TestUnsetOptionsTakeTheFlagsDefaults(t *testing.T) {
 	flags := RegisterFlags(flag.NewFlagSet("test", flag.ContinueOnError), "telephony")
 	flags.own = nil
-	// An embedded suite writes no report of its own.
+	// Where the reports go is Settings.Reports, which has no default.
 	embedded := Options{Target: flags.Target, Config: flags.Config, Reports: flags.Reports}
 	embedded.fillDefaults()
 	flags.resolvePaths()

@@ -10,51 +10,58 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/runner"
 )
+
+// idEntry starts each attempt of a spec in its report (--flake-attempts
+// repeats a spec: only its last attempt counts).
+const idEntry = "id"
 
 // results turns Ginkgo's report of a run into the run's record: each
 // spec's outcome from the verdict it recorded, or, for one that never
-// reached a verdict, from how it ended (interrupted, left out by a filter,
-// a failure outside the checks).
-func results(run *record.Run, r types.Report, cases []Case) {
+// reached a verdict, from how it ended (interrupted, never run, a failure
+// outside the checks). Only the cases given are the run's: an embedded
+// suite's report holds the caller's own specs too. Every text Ginkgo
+// recorded passes through the redactor. It returns the specs whose
+// failure the console did not show (skipped early as likely not the
+// row's fault), for the caller to show them if the record keeps them
+// not conformant.
+func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Redactor) []types.SpecReport {
 	byName := map[string]Case{}
 	for _, c := range cases {
 		byName[c.Name()] = c
 	}
-	interrupted := false
+	interrupted := ""
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		if strings.Contains(strings.ToLower(reason), "interrupt") || strings.Contains(reason, "Timeout") {
-			interrupted = true
+			interrupted = reason
 			run.Stopped = "the run was interrupted (" + reason + ") at " + time.Now().Format(time.RFC3339) + ", before it finished"
 		}
 	}
-	selected := filter(r.SuiteConfig)
+	failures := r.SpecReports.CountWithState(types.SpecStateFailureStates) > 0
+	var unshown []types.SpecReport
 	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			if sr.State.Is(types.SpecStateFailureStates) && !sr.State.Is(types.SpecStateInterrupted) {
-				run.Specs = append(run.Specs, record.Spec{ID: "[" + sr.LeafNodeType.String() + "]", Name: "[" + sr.LeafNodeType.String() + "]",
-					Verdict: record.Verdict{Outcome: record.NotChecked, Reason: record.SuiteDefect, Message: sr.Failure.Message}})
-			}
-			continue
-		}
 		c, ok := byName[sr.LeafNodeText]
-		if !ok {
-			continue // not one of ours: a spec of the caller's own tree
+		if sr.LeafNodeType != types.NodeTypeIt || !ok {
+			continue // not one of this suite's specs
 		}
-		s := record.Spec{ID: c.ID(), Row: c.Row.ID, Name: c.Name(), Probe: c.Probe, Variant: c.Variant,
+		s := record.Spec{ID: c.ID(), Row: c.Row.ID, Code: c.Row.Code, Name: c.Name(), Probe: c.Probe, Variant: c.Variant,
 			Labels: sr.Labels(), DurationMS: float64(sr.RunTime.Microseconds()) / 1000}
 		var v *record.Verdict
+		ran := false
 		for _, e := range sr.ReportEntries {
 			switch e.Name {
+			case idEntry:
+				ran, v, s.Exchanges, s.Leftovers = true, nil, nil, nil
 			case verdictEntry:
 				if got, ok := entryValue[record.Verdict](e); ok {
 					v = &got
 				}
-			case LeftoverEntry:
+			case leftoverEntry:
 				if l, ok := entryValue[record.Leftover](e); ok {
 					s.Leftovers = append(s.Leftovers, l)
 				}
-			case staleEntry, "id":
+			case staleEntry:
 			default:
 				if ex, ok := entryValue[record.Exchange](e); ok && ex.Transcript != "" {
 					s.Exchanges = append(s.Exchanges, ex)
@@ -62,38 +69,50 @@ func results(run *record.Run, r types.Report, cases []Case) {
 			}
 		}
 		failed := sr.State.Is(types.SpecStateFailureStates)
+		message := redactor.Clean(firstLine(sr.Failure.Message))
 		switch {
 		case sr.State.Is(types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStateTimedout):
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted,
-				Message: "the run was interrupted during this spec: " + firstLine(sr.Failure.Message)}
+				Message: "the run was interrupted during this spec: " + message}
 		case sr.State == types.SpecStatePanicked:
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.SuiteDefect,
-				Message: "suite defect: a panic: " + firstLine(sr.Failure.Message)}
+				Message: "suite defect: a panic: " + message + " " + redactor.Clean(sr.Failure.ForwardedPanic)}
 		case v != nil:
 			s.Verdict = *v
-		case sr.State == types.SpecStatePassed || failed && len(s.Leftovers) > 0:
+			if sr.State == types.SpecStateSkipped && v.Outcome == record.NotConformant {
+				unshown = append(unshown, sr)
+			}
+		case failed && len(s.Leftovers) > 0:
 			// A cleanup that failed after the checks passed is not a
 			// verdict on the row; the leftovers fail the run.
 			s.Verdict = record.Verdict{Outcome: record.Conformant}
-		case sr.State == types.SpecStateSkipped && !selected(sr):
-			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + filterText(r.SuiteConfig)}
-		case sr.State == types.SpecStateSkipped && interrupted:
-			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted, Message: "the run was interrupted before this spec ran"}
+		case !ran && !selected(r, sr):
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + filterText(r)}
+		case !ran && interrupted != "":
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted, Message: "the run was interrupted (" + interrupted + ") before this spec ran"}
+		case !ran && r.SuiteConfig.FailFast && failures:
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted, Message: "the run stopped at its first failure (--fail-fast) before this spec ran"}
+		case !ran && filterText(r) != "":
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + filterText(r)}
+		case !ran:
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted,
+				Message: "the run ended before this spec ran (a failure outside the specs, such as a BeforeSuite of the tree)"}
 		default:
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.SuiteDefect,
-				Message: fmt.Sprintf("suite defect: the spec ended %s outside the suite's checks: %s", sr.State, firstLine(sr.Failure.Message))}
+				Message: fmt.Sprintf("suite defect: the spec ended %s outside the suite's checks: %s", sr.State, message)}
 		}
 		if failed {
 			if s.Detail == "" {
-				s.Detail = sr.Failure.Message
+				s.Detail = redactor.Clean(sr.Failure.Message)
 			}
 			s.Detail += "\n\nat " + sr.Failure.Location.String()
 			for _, af := range sr.AdditionalFailures {
-				s.Detail += "\n\nalso: " + af.Failure.Message
+				s.Detail += "\n\nalso: " + redactor.Clean(af.Failure.Message)
 			}
 		}
 		run.Specs = append(run.Specs, s)
 	}
+	return unshown
 }
 
 // entryValue is a report entry's value: as added, in the process that
@@ -107,46 +126,31 @@ func entryValue[T any](e types.ReportEntry) (T, bool) {
 	return v, e.Value.AsJSON != "" && json.Unmarshal([]byte(e.Value.AsJSON), &v) == nil
 }
 
-// filter tells whether the run's filters select a spec (--label-filter,
-// --focus, --skip), so a spec that never ran is said to be filtered only
-// when a filter the user gave left it out.
-func filter(cfg types.SuiteConfig) func(types.SpecReport) bool {
-	labels, err := types.ParseLabelFilter(cfg.LabelFilter)
-	focus := regexps(cfg.FocusStrings)
-	skip := regexps(cfg.SkipStrings)
-	return func(sr types.SpecReport) bool {
-		if cfg.LabelFilter != "" && err == nil && !labels(sr.Labels()) {
+// selected tells whether the run's label filter, --focus and --skip let
+// a spec run, matched as Ginkgo matches them (file filters and focused
+// specs are not re-judged: such a spec counts as selected).
+func selected(r types.Report, sr types.SpecReport) bool {
+	cfg := r.SuiteConfig
+	if cfg.LabelFilter != "" {
+		if match, err := types.ParseLabelFilter(cfg.LabelFilter); err == nil && !match(sr.Labels()) {
 			return false
 		}
-		text := sr.FullText()
-		if len(focus) > 0 && !matchesAny(focus, text) {
-			return false
-		}
-		return !matchesAny(skip, text)
 	}
+	text := r.SuiteDescription + " " + sr.FullText()
+	matches := func(res []string) bool {
+		re, err := regexp.Compile(strings.Join(res, "|"))
+		return err == nil && re.MatchString(text)
+	}
+	if len(cfg.FocusStrings) > 0 && !matches(cfg.FocusStrings) {
+		return false
+	}
+	return len(cfg.SkipStrings) == 0 || !matches(cfg.SkipStrings)
 }
 
-func regexps(ss []string) []*regexp.Regexp {
-	var out []*regexp.Regexp
-	for _, s := range ss {
-		if re, err := regexp.Compile(s); err == nil {
-			out = append(out, re)
-		}
-	}
-	return out
-}
-
-func matchesAny(res []*regexp.Regexp, s string) bool {
-	for _, re := range res {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// filterText names the filters a run was given.
-func filterText(cfg types.SuiteConfig) string {
+// filterText names what left specs out of a run: the filters given, or a
+// focused spec in the tree; "" for none.
+func filterText(r types.Report) string {
+	cfg := r.SuiteConfig
 	var parts []string
 	if cfg.LabelFilter != "" {
 		parts = append(parts, "--label-filter="+cfg.LabelFilter)
@@ -157,8 +161,14 @@ func filterText(cfg types.SuiteConfig) string {
 	for _, f := range cfg.SkipStrings {
 		parts = append(parts, "--skip="+f)
 	}
-	if len(parts) == 0 {
-		return "a filter of the run (--focus-file or a focused spec)"
+	for _, f := range cfg.FocusFiles {
+		parts = append(parts, "--focus-file="+f)
+	}
+	for _, f := range cfg.SkipFiles {
+		parts = append(parts, "--skip-file="+f)
+	}
+	if r.SuiteHasProgrammaticFocus {
+		parts = append(parts, "a focused spec (FIt, FDescribe) in the tree")
 	}
 	return strings.Join(parts, " ")
 }

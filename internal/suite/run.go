@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/fixtures"
@@ -153,7 +155,7 @@ func spec(env *Env, c Case) {
 		decorators = append(decorators, ginkgo.Serial)
 	}
 	ginkgo.It(c.Name(), append(decorators, func() {
-		ginkgo.AddReportEntry("id", c.ID(), ginkgo.ReportEntryVisibilityNever)
+		ginkgo.AddReportEntry(idEntry, c.ID(), ginkgo.ReportEntryVisibilityNever)
 		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID()}
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
@@ -167,8 +169,8 @@ func spec(env *Env, c Case) {
 		if s.known != nil {
 			s.passedDespiteBaseline()
 		}
-		env.live.judged(record.Verdict{Outcome: record.Conformant})
-		s.flush()
+		s.conclude(record.Verdict{Outcome: record.Conformant}, false)
+		env.live.judged(record.Spec{Code: c.Row.Code, Verdict: record.Verdict{Outcome: record.Conformant}})
 	})...)
 }
 
@@ -247,7 +249,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 		}
 	}
 	env.Deployment, env.check, env.Throttled, env.Observe, env.fresh = p.Deployment, p.Check, p.Throttled, p.Observe, p.Fresh
-	env.rows = cat.Rows
+	env.rows, env.rowKeys = cat.Rows, map[string][]string{}
 	variants := p.Variants
 	if len(variants) == 0 {
 		variants = []Variant{{}}
@@ -285,6 +287,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 						c.Variant = v.Name
 					}
 					cases = append(cases, c)
+					env.rowKeys[row.ID] = append(env.rowKeys[row.ID], keys...)
 				}
 			}
 		}
@@ -396,6 +399,9 @@ func Embed(api string, o Options, setup Setup) bool {
 	env, src, cases, err := prepare(api, &o, redactor, setup)
 	if err != nil {
 		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
+		if o.Reports != "" && ginkgo.GinkgoParallelProcess() == 1 {
+			refuse(api, o.Reports, redactor, msg)
+		}
 		return ginkgo.Describe(api, ginkgo.Label(api), func() {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
 		})
@@ -410,7 +416,7 @@ func Embed(api string, o Options, setup Setup) bool {
 	}
 	ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(api, &o, env, src, cases, r)
+			finish(api, &o, env, src, cases, r, true)
 		}
 	})
 	return Register(env, cases)
@@ -478,7 +484,12 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
-		signals.hold(func() { stop(api, o.Reports, redactor, err) })
+		signals.hold(func() {
+			if env != nil {
+				env.recording.discard(o)
+			}
+			stop(api, o.Reports, redactor, err)
+		})
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
 	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
@@ -487,7 +498,10 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	}
 	announce := func() {
 		banner(os.Stdout, api, env, src.Name, o.Reports)
-		if o.Config == "" {
+		if o.Replay != "" {
+			fmt.Printf("  replay:  %s: the recorded answers are judged, no request leaves this machine\n", o.Replay)
+		}
+		if o.Config == "" && o.Replay == "" {
 			warnBuiltInConfig(os.Stdout, env.Client.Base())
 		}
 		if o.Insecure {
@@ -505,15 +519,18 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	case first:
 		announce()
 	}
-	if !suiteConfig.DryRun {
+	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
-			signals.hold(func() { stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err)) })
+			signals.hold(func() {
+				env.recording.discard(o)
+				stop(api, o.Reports, redactor, fmt.Errorf("--target: %w", err))
+			})
 		}
 	}
 	Register(env, cases)
 	ginkgo.ReportAfterSuite("results "+record.Path(o.Reports, api), func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(api, o, env, src, cases, r)
+			finish(api, o, env, src, cases, r, false)
 		}
 	})
 	return true
@@ -523,26 +540,32 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 // row verdicts and the HTML pages from it, and fails the run when the
 // record says it fails (nothing verified, a cause shared by many specs,
 // something left on the target) though every spec passed or skipped.
-func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report) {
+func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report, embedded bool) {
 	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Target: env.Client.Base(), Config: src.Name,
 		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.paced, 'g', -1, 64), Proxy: env.Client.ProxyFor(),
 		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
 		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}
-	if cat, err := catalog.Load(api); err == nil {
-		run.Page = cat.Page
-	}
-	results(run, r, cases)
+	unshown := results(run, r, cases, env.Client.Redactor())
 	runDeadline(run, env.Client.Deadline(), o.RunTimeout)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
+	recorded := env.recording.conclude(run, o, env.Client.Redactor())
+	showUnshown(os.Stdout, run, unshown)
 	if cat, err := catalog.Load(api); err == nil {
+		run.Page = cat.Page
 		verdicts(os.Stdout, run, cat)
 	}
 	if o.Reports != "" {
 		gomega.Expect(publish(o.Reports, env.Client.Redactor(), run)).To(gomega.Succeed())
 		fmt.Printf("reports: %s (record), %s (JUnit), %s\n", record.Path(o.Reports, api), filepath.Join(o.Reports, api+".xml"), filepath.Join(o.Reports, "index.html"))
 	}
+	if recorded != "" {
+		fmt.Println(recorded)
+	}
 	uncacheable()
-	if run.Failed() && r.SuiteSucceeded {
+	// In the caller's own tree, a filter that leaves out every spec of
+	// this suite is the caller's choice, not a failed run.
+	filteredOut := embedded && !slices.ContainsFunc(run.Specs, func(s record.Spec) bool { return s.Reason != record.Filtered })
+	if run.Failed() && r.SuiteSucceeded && !filteredOut {
 		ginkgo.Fail(failedReason(run))
 	}
 }
@@ -557,6 +580,19 @@ func runDeadline(run *record.Run, deadline time.Time, bound time.Duration) {
 		if sp.Reason == record.Interrupted {
 			run.Stopped = fmt.Sprintf("the run's time (--run-timeout %s) ran out at %s, before it finished", bound, deadline.Format(time.RFC3339))
 			return
+		}
+	}
+}
+
+// showUnshown prints the failures of specs skipped early as likely not
+// their row's fault, when the end of the run found no cause many specs
+// share for them after all: the record keeps them not conformant.
+func showUnshown(w io.Writer, run *record.Run, unshown []types.SpecReport) {
+	for _, sr := range unshown {
+		for _, s := range run.Specs {
+			if s.Name == sr.LeafNodeText && s.Outcome == record.NotConformant {
+				fmt.Fprintf(w, "\nNOT CONFORMANT (its failure was held back as likely shared; it was not): %s\n%s\n", s.Name, s.Detail)
+			}
 		}
 	}
 }
@@ -607,7 +643,16 @@ func failedReason(run *record.Run) string {
 	case run.Stopped != "":
 		return "the run fails: it stopped before it finished (STOPPED, above)"
 	}
-	return "the run fails: something was left on the target (LEFT ON THE TARGET, above)"
+	var failing []string
+	for _, s := range run.Specs {
+		switch {
+		case len(s.Leftovers) > 0:
+			failing = append(failing, s.ID+" left something on the target (LEFT ON THE TARGET, above)")
+		case s.FailsRun(run):
+			failing = append(failing, fmt.Sprintf("%s is %s", s.ID, strings.ReplaceAll(string(s.Outcome), "_", " ")))
+		}
+	}
+	return "the run fails: " + strings.Join(failing, "; ")
 }
 
 // targetPath is the path of the --target URL.
@@ -660,11 +705,19 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if err != nil {
 		return nil, target.Source{}, nil, err
 	}
-	client, err := runner.New(runner.Options{
+	rec := &recording{}
+	opts := runner.Options{
 		Target: o.Target, Timeout: o.Timeout, MinUploadRate: o.MinUploadRate, MaxBody: o.MaxBody, CAFile: o.CAFile, Insecure: o.Insecure,
 		Redactor: redactor, Deadline: time.Now().Add(o.RunTimeout), MaxTransportFailures: o.MaxTransportFailures,
-		Proxy: o.Proxy,
-	})
+		Proxy: o.Proxy, Recorder: rec.record,
+	}
+	if o.Replay != "" {
+		if opts.Target, err = rec.openReplay(o.Replay, redactor); err != nil {
+			return nil, target.Source{}, nil, fmt.Errorf("--replay: %w", err)
+		}
+		opts.Replay = rec.replay
+	}
+	client, err := runner.New(opts)
 	if err != nil {
 		return nil, target.Source{}, nil, err
 	}
@@ -673,9 +726,12 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 		src = target.FileSource(o.Config)
 	}
 	check.Conceal(redactor.Redact)
-	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}}
+	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}, recording: rec}
 	env.console.Store(consoleExchanges)
 	cases, err := setup(env, src)
+	if err == nil {
+		err = rec.start(o, cases, redactor)
+	}
 	if err != nil {
 		return nil, src, nil, err
 	}

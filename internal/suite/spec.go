@@ -45,7 +45,8 @@ type Spec struct {
 	verdict *record.Verdict
 	pending []record.Exchange // exchanges not yet in the report
 	seen    []record.Exchange // every exchange of the spec
-	loud    bool              // the spec's exchanges are shown on the console
+	done    bool              // its cleanup has ended
+	made    []string          // values made up for this spec's requests (Env.fresh)
 	// Throttle, when set, means this spec tests the rate limit: a
 	// throttled answer is what it wants, so none is waited out.
 	Throttle bool
@@ -85,6 +86,7 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		vars[pairs[i]] = pairs[i+1]
 	}
 	var fresh map[string]string
+	var made []string // the values made up for this run
 	for _, name := range step.Placeholders() {
 		if _, runtime := vars[name]; runtime {
 			continue
@@ -99,6 +101,15 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 		v, set := s.Deployment.Var(name)
 		s.Need("vars."+name, set)
 		vars[name] = v
+	}
+	if s.fresh != nil {
+		// The placeholders made fresh for every run, however they were
+		// filled (a probe may pass its own fresh values).
+		for name := range s.fresh() {
+			if v := vars[name]; v != "" {
+				made = append(made, v)
+			}
+		}
 	}
 	fill := func(where, t string) string {
 		ginkgo.GinkgoHelper()
@@ -116,7 +127,11 @@ func (s *Spec) Build(step target.Step, key string, pairs ...string) Sent {
 	if err != nil {
 		s.misconfigured(key+".path", err)
 	}
-	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»"}
+	s.mu.Lock()
+	s.made = append(s.made, made...) // a later request may repeat them
+	made = slices.Clone(s.made)
+	s.mu.Unlock()
+	req := runner.Request{Method: step.Method, Path: s.Deployment.BasePath + path, Header: http.Header{}, Query: url.Values{}, Origin: "«" + s.name + "»", Fresh: made}
 	for k, v := range step.Query {
 		req.Query.Set(k, fill("query."+k, v))
 	}
@@ -198,6 +213,7 @@ func (s *Spec) frame(sent *Sent, b *target.Body) {
 		_ = w.Close()
 		req.Body = slices.Concat(head, content, buf.Bytes())
 		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Fresh = append(req.Fresh, w.Boundary()) // random: a replay takes any in its place
 		sent.form = &formBounds{head: len(head), tail: buf.Len()}
 		return
 	}
@@ -337,29 +353,34 @@ func (s *Spec) attempts(req runner.Request) []try {
 	tries := []try{{ex: s.Client.Do(req)}}
 	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
 		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
-		// No wait outlives the run: past its deadline no request is sent.
-		if deadline := s.Client.Deadline(); !deadline.IsZero() && time.Now().Add(wait).After(deadline) {
+		if !s.Client.Replaying() && !s.waitOut(req, wait) { // a replay's answers are all there
 			break
 		}
 		tries[len(tries)-1].wait = wait
-		if req.Create && s.tracker != nil {
-			// A create stops waiting when the spec ends, and is not sent
-			// again: the cleanup is waiting for it.
-			timer := time.NewTimer(wait)
-			select {
-			case <-timer.C:
-			case <-s.tracker.ends():
-				timer.Stop()
-			}
-			if s.tracker.ending() {
-				break
-			}
-		} else {
-			time.Sleep(wait)
-		}
 		tries = append(tries, try{ex: s.Client.Do(req)})
 	}
 	return tries
+}
+
+// waitOut waits out a throttled answer, and says whether to send again:
+// not when the wait would outlast the run (past its deadline no request
+// is sent), nor for a create whose spec is ending (the cleanup is waiting
+// for it; it stops waiting at once).
+func (s *Spec) waitOut(req runner.Request, wait time.Duration) bool {
+	if deadline := s.Client.Deadline(); !deadline.IsZero() && time.Now().Add(wait).After(deadline) {
+		return false
+	}
+	if !req.Create || s.tracker == nil {
+		time.Sleep(wait)
+		return true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-s.tracker.ends():
+	}
+	return !s.tracker.ending()
 }
 
 // reportTries attaches each throttled try, then the answer under name.
@@ -407,7 +428,13 @@ func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	results := make([]*runner.Exchange, most)
 	var next atomic.Int64
 	var refused atomic.Bool
-	InParallel(min(InFlight, most), func(int) {
+	workers := min(InFlight, most)
+	if s.Client.Replaying() {
+		// One at a time, the recording's answers in the order they were
+		// sent: no request past the recorded refusal.
+		workers = 1
+	}
+	InParallel(workers, func(int) {
 		for !refused.Load() {
 			i := int(next.Add(1)) - 1
 			if i >= most {

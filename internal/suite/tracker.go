@@ -2,6 +2,7 @@ package suite
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -255,7 +256,8 @@ func (t *tracker) forget(kind, id string) {
 // there, and starts when the one before it has ended, so nothing is
 // removed before what was created after it.
 func (t *tracker) drain(s *Spec) {
-	s.flush()
+	s.flush(0)
+	defer s.finished()
 	t.mu.Lock()
 	t.closed = true
 	if t.ended != nil {
@@ -288,6 +290,7 @@ func (t *tracker) drain(s *Spec) {
 			failed = append(failed, msg)
 		}
 	}
+	s.flush(0)
 	if len(failed) > 0 {
 		// Not a verdict on the row: what is left fails the run, and the
 		// record names it under the spec that created it.
@@ -305,7 +308,7 @@ func (s *Spec) possiblyLeft(p inflight) string {
 		what = "no answer came: " + p.err.Error()
 	}
 	why := fmt.Sprintf("possibly left: a create reached the target and %s; check whether it made a %s, and remove it; its request: %s", what, p.kind, curl)
-	ginkgo.AddReportEntry(LeftoverEntry, record.Leftover{Resource: clean(p.kind + " (unknown: no answer)"), Why: clean(why), Request: curl}, ginkgo.ReportEntryVisibilityAlways)
+	ginkgo.AddReportEntry(leftoverEntry, record.Leftover{Resource: clean(p.kind + " (unknown: no answer)"), Why: clean(why), Request: curl}, ginkgo.ReportEntryVisibilityAlways)
 	return p.kind + " (unknown: no answer): " + why
 }
 
@@ -363,6 +366,22 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 	case slices.Contains(step.Placeholders(), "id") && !r.idSet:
 		return step, key, fmt.Sprintf("%s needs {id}, and the create answer has no %q field (id_field)", key, s.Deployment.IDField)
 	}
+	// Building the removal must not end the cleanup half-way: what it
+	// needs and the configuration lacks makes the resource a leftover.
+	if role := cmp.Or(step.As, "valid"); role != "none" && !s.Deployment.Credentials[role].Set() {
+		return step, key, fmt.Sprintf("%s is sent as credentials.%s, which is not set", key, role)
+	}
+	var fresh map[string]string
+	if s.fresh != nil {
+		fresh = s.fresh()
+	}
+	for _, name := range step.Placeholders() {
+		_, carried := r.vars[name]
+		_, made := fresh[name]
+		if _, set := s.Deployment.Var(name); !carried && !made && !set && name != "id" {
+			return step, key, fmt.Sprintf("%s needs vars.%s, which is not set", key, name)
+		}
+	}
 	return step, key, ""
 }
 
@@ -372,7 +391,7 @@ func (s *Spec) removal(r resource) (target.Step, string, string) {
 func (s *Spec) leftover(r resource, why string) string {
 	line := fmt.Sprintf("%s: %s", r, why)
 	clean := s.Client.Redactor().Clean
-	ginkgo.AddReportEntry(LeftoverEntry, record.Leftover{Resource: clean(r.String()), Why: clean(why)}, ginkgo.ReportEntryVisibilityAlways)
+	ginkgo.AddReportEntry(leftoverEntry, record.Leftover{Resource: clean(r.String()), Why: clean(why)}, ginkgo.ReportEntryVisibilityAlways)
 	return line
 }
 

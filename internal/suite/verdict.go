@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -20,7 +21,7 @@ import (
 // Report entries a spec leaves for the record (results.go reads them).
 const (
 	verdictEntry  = "verdict"
-	LeftoverEntry = "left on the target"
+	leftoverEntry = "left on the target"
 	staleEntry    = "stale baseline"
 )
 
@@ -34,7 +35,7 @@ const (
 )
 
 // Attach keeps an exchange for the spec's record; it reaches the report
-// when the spec's outcome is known (on the console only for a failure).
+// when the spec's outcome is known, or after its cleanup.
 func (s *Spec) Attach(name string, ex *runner.Exchange) {
 	e := record.Exchange{Name: name, Role: ex.Request.Role, Method: ex.Method, URL: s.Client.Redactor().Clean(ex.URL),
 		Status: ex.Status, ElapsedMS: float64(ex.Elapsed) / float64(time.Millisecond), Transcript: ex.Transcript(), Curl: ex.Curl()}
@@ -44,46 +45,58 @@ func (s *Spec) Attach(name string, ex *runner.Exchange) {
 	s.mu.Lock()
 	s.pending = append(s.pending, e)
 	s.seen = append(s.seen, e)
-	loud := s.loud
 	s.mu.Unlock()
-	s.live.exchange(e)
-	if loud {
-		s.flush() // after the verdict (a cleanup's removals): shown like the rest
-	}
+	s.live.exchange(s.Row.Code, e)
 }
 
-// flush adds the kept exchanges to the spec's report: shown on the console
-// when the spec's failure is shown, else only recorded.
-func (s *Spec) flush() {
+// flush adds the kept exchanges to the spec's report, the last shown of
+// them on the console when the spec's failure is (all with -v), the rest
+// only recorded. Once the spec's cleanup has ended, its body may still be
+// running (an interrupt abandons it): nothing it adds reaches a report,
+// which is another spec's by then.
+func (s *Spec) flush(shown int) {
 	s.mu.Lock()
-	pending, loud := s.pending, s.loud
+	pending, done := s.pending, s.done
 	s.pending = nil
 	s.mu.Unlock()
+	if done {
+		return
+	}
 	for i, e := range pending {
 		visibility := ginkgo.ReportEntryVisibilityNever
-		if s.Verbose || loud && i >= len(pending)-specExchanges {
+		if s.Verbose || i >= len(pending)-shown {
 			visibility = ginkgo.ReportEntryVisibilityFailureOrVerbose
 		}
 		ginkgo.AddReportEntry(e.Name, e, visibility)
 	}
 }
 
-// conclude records the spec's verdict, the first one only (a cleanup that
-// fails afterwards is not a verdict on the row), and shows its exchanges
-// if show and the console has room for them.
-func (s *Spec) conclude(v record.Verdict, show bool) bool {
+// finished marks the end of the spec's cleanup.
+func (s *Spec) finished() {
 	s.mu.Lock()
-	first := s.verdict == nil
+	s.done = true
+	s.mu.Unlock()
+}
+
+// conclude records the spec's verdict, the first one only (a cleanup that
+// fails afterwards is not a verdict on the row), and shows the spec's last
+// exchanges if show and the console has room for them.
+func (s *Spec) conclude(v record.Verdict, show bool) {
+	s.mu.Lock()
+	first, done := s.verdict == nil, s.done
 	if first {
 		s.verdict = &v
-		s.loud = show && (s.Verbose || s.console.Add(-1) >= 0)
 	}
 	s.mu.Unlock()
-	if first {
-		s.flush()
-		ginkgo.AddReportEntry(verdictEntry, v, ginkgo.ReportEntryVisibilityNever)
+	if !first || done {
+		return
 	}
-	return first
+	shown := 0
+	if show && (s.Verbose || s.console.Add(-1) >= 0) {
+		shown = specExchanges
+	}
+	s.flush(shown)
+	ginkgo.AddReportEntry(verdictEntry, v, ginkgo.ReportEntryVisibilityNever)
 }
 
 // Verify ends the spec as not conformant when problems is not empty,
@@ -107,7 +120,7 @@ func (s *Spec) broken(headline string, problems []check.Problem) {
 	v.Detail = s.failureText(v)
 	if s.known != nil {
 		v.Outcome, v.Baseline = record.KnownFailure, s.known.Reason
-		s.conclude(v, true)
+		s.conclude(v, false)
 		ginkgo.Skip(fmt.Sprintf("%sknown failure (%s): %s", baselinedPrefix, s.known.Reason, v.Detail))
 	}
 	if cause, ok := s.live.shared(s, v); ok {
@@ -135,7 +148,7 @@ func (s *Spec) Prepared(step string, ex *runner.Exchange, codes ...int) {
 	if ex.Err != nil {
 		v.Message += " (" + ex.Err.Error() + ")"
 	}
-	if row, ok := s.successRow(ex.Method); ok && row.ID != s.Row.ID && ex.Status >= 200 && ex.Status < 300 {
+	if row, ok := s.successRow(ex.Method); ok && row.ID != s.Row.ID && ex.Status >= 200 && ex.Status < 300 && s.judges(row.ID, step) {
 		v.SeeRow = row.Title()
 		v.Message += "; " + row.Title() + " judges that answer"
 	}
@@ -200,6 +213,12 @@ func (s *Spec) unanswered(ex *runner.Exchange) {
 	}
 	v := record.Verdict{Reason: record.Unreachable, Message: "no answer: " + ex.Err.Error()}
 	switch {
+	case errors.Is(ex.Err, runner.ErrNotRecorded):
+		// A replay: the recording holds no answer to the request.
+		v.Message = ex.Err.Error()
+		if ue := (*url.Error)(nil); errors.As(ex.Err, &ue) {
+			v.Message = ue.Err.Error()
+		}
 	case errors.Is(ex.Err, runner.ErrRunDeadline):
 		v.Reason, v.Message = record.Interrupted, "the run's time (--run-timeout) was spent: "+ex.Err.Error()
 	case errors.Is(ex.Err, runner.ErrTimeout):
@@ -245,6 +264,14 @@ func (s *Spec) Requirement() string {
 	return fmt.Sprintf("[requirement] %s (%s, line %d): %s", s.Row.Title(), s.Row.Page, s.Row.Line, s.Row.EN)
 }
 
+// judges tells whether a row's specs send the step (a key such as
+// requests.create_extension, or one row's requests.<row>/create_extension),
+// and so judge its answer.
+func (s *Spec) judges(row, step string) bool {
+	name := step[strings.LastIndexAny(step, "./")+1:]
+	return slices.Contains(s.rowKeys[row], "requests."+name)
+}
+
 // successRow is the catalog's success row of a method (POST 201), which
 // judges the code a create answers.
 func (s *Spec) successRow(method string) (catalog.Row, bool) {
@@ -263,29 +290,29 @@ type live struct {
 	tally record.Tally
 }
 
-func (l *live) exchange(e record.Exchange) {
+func (l *live) exchange(row int, e record.Exchange) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.tally.Exchange(e)
+	l.tally.Exchange(row, e)
 }
 
-func (l *live) judged(v record.Verdict) {
+func (l *live) judged(s record.Spec) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.tally.Judge(record.Spec{Verdict: v})
+	l.tally.Judge(s)
 }
 
 // shared counts the spec's verdict and names the shared cause that
 // explains it, if the run so far shows one.
 func (l *live) shared(s *Spec, v record.Verdict) (string, bool) {
 	s.mu.Lock()
-	spec := record.Spec{Verdict: v, Exchanges: slices.Clone(s.seen)}
+	spec := record.Spec{Row: s.Row.ID, Code: s.Row.Code, Verdict: v, Exchanges: slices.Clone(s.seen)}
 	s.mu.Unlock()
+	if v.Outcome != record.NotChecked {
+		l.judged(spec)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if v.Outcome != record.NotChecked {
-		l.tally.Judge(spec)
-	}
 	for _, c := range l.tally.Causes(record.Layout{API: s.API, Target: s.Client.Base(), BasePath: s.Deployment.BasePath}) {
 		if c.Matches(spec) {
 			return c.Message, true

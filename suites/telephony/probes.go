@@ -81,8 +81,8 @@ func extensionLifecycle(s *suite.Spec) {
 		s.Defect(fmt.Sprintf("catalog row %s: no lifecycle step for method %q", s.Row.ID, s.Row.Method))
 	}
 	ex := s.Do(step, "id", id)
-	if s.Row.Method == "DELETE" && ex.Status == s.Row.Code {
-		s.Removed("extension", id)
+	if s.Row.Method == "DELETE" && ex.Status >= 200 && ex.Status < 300 {
+		s.Removed("extension", id) // even a wrong 2xx deleted it: DELETE 204 judges the code
 	}
 	s.Verify(check.Success(ex, s.Row.Code))
 }
