@@ -227,7 +227,7 @@ func New(o Options) (*Client, error) {
 	}
 	tlsConfig := &tls.Config{InsecureSkipVerify: o.Insecure} //nolint:gosec // the user asked for it, and the suite announces it
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := ReadFileBounded(o.CAFile, MaxFlagFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("ca file: %w", err)
 		}
@@ -245,6 +245,7 @@ func New(o Options) (*Client, error) {
 		}
 		proxy = http.ProxyURL(u)
 	}
+	proxy = direct(proxy)
 	transport := &http.Transport{
 		Proxy:               proxy,
 		DialContext:         tapDial((&net.Dialer{Timeout: o.Timeout}).DialContext),
@@ -280,6 +281,27 @@ func New(o Options) (*Client, error) {
 		recorder: o.Recorder,
 		replay:   o.Replay != nil,
 	}, nil
+}
+
+// direct keeps a loopback target away from any proxy, --proxy included:
+// a proxy on another host cannot reach this machine's loopback, and one
+// that could would see its credentials.
+func direct(proxy func(*http.Request) (*url.URL, error)) func(*http.Request) (*url.URL, error) {
+	return func(r *http.Request) (*url.URL, error) {
+		if loopback(r.URL.Hostname()) {
+			return nil, nil
+		}
+		return proxy(r)
+	}
+}
+
+// loopback tells whether host names this machine's loopback interface.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func pacer(perSecond float64) *rate.Limiter {
@@ -325,7 +347,7 @@ func (c *Client) ProxyFor() string {
 	return u.Redacted()
 }
 
-// Deadline is when the run's time (--run-timeout) is up; zero: unbounded.
+// Deadline is the run's deadline (zero: none): no request is sent past it.
 func (c *Client) Deadline() time.Time { return c.deadline }
 
 // Base returns the target's base URL.
@@ -352,6 +374,10 @@ type Request struct {
 	// Cleanup marks the removal of something the run created: it may go on
 	// for CleanupGrace past the run's deadline.
 	Cleanup bool
+	// Create marks a request that may make something on the target: one
+	// sent before the run's deadline is not cut off by it, but given its
+	// own bound to answer, so what it made is known and can be removed.
+	Create bool
 	// Origin names what sent the request (a spec), for messages.
 	Origin string
 	// Role is the credential role the request carries ("" for none), for
@@ -426,9 +452,11 @@ func (c *Client) Do(req Request) *Exchange {
 			ex.Err = fmt.Errorf("%w (--run-timeout): request not sent", ErrRunDeadline)
 			return ex
 		}
-		var cancelRun context.CancelFunc
-		ctx, cancelRun = context.WithDeadline(ctx, deadline)
-		defer cancelRun()
+		if !req.Create {
+			var cancelRun context.CancelFunc
+			ctx, cancelRun = context.WithDeadline(ctx, deadline)
+			defer cancelRun()
+		}
 	}
 	if err := c.breaker.admit(ctx); err != nil {
 		if errors.Is(err, ErrUnreachable) {
@@ -676,6 +704,24 @@ func (c *Client) AbandonAt(req Request, bodyBytes int64) error {
 	return nil
 }
 
+// Describe is the curl command that would send req, secrets read from
+// the environment: what a person checks when its answer never came.
+func (c *Client) Describe(req Request) string {
+	ex := &Exchange{Method: req.Method, Request: req, redactor: c.redactor, RequestHeader: req.Header.Clone()}
+	ex.URL, _ = c.resolve(req)
+	return ex.Curl()
+}
+
+// Bound is the longest req may take once sent: --timeout (or the
+// request's own, when shorter) plus its body's time at MinUploadRate.
+func (c *Client) Bound(req Request) time.Duration {
+	timeout := c.timeout
+	if req.Timeout > 0 && req.Timeout < timeout {
+		timeout = req.Timeout
+	}
+	return timeout + c.uploadTime(req)
+}
+
 // uploadTime is the time a request's body is given to be sent, on top of
 // the timeout: its size at MinUploadRate.
 func (c *Client) uploadTime(req Request) time.Duration {
@@ -744,9 +790,11 @@ func (c *Client) resolve(req Request) (string, error) {
 	return u.String(), nil
 }
 
-// transportErr is the error of an exchange that got no answer at all.
+// transportErr is the error of an exchange that got no answer at all, or
+// whose answer did not end within its bound: a target that sends its
+// headers and then drips the body is as unreachable as a silent one.
 func (e *Exchange) transportErr() error {
-	if e.Status != 0 {
+	if e.Status != 0 && !errors.Is(e.Err, ErrTimeout) {
 		return nil
 	}
 	return e.Err
@@ -861,4 +909,33 @@ func (c *Client) withScheme(scheme string) string {
 		u.Path = "/"
 	}
 	return u.String()
+}
+
+// MaxFlagFileBytes bounds a file a flag names (--ca-file, --baseline).
+const MaxFlagFileBytes = 4 << 20
+
+// ReadFileBounded reads a file a flag names, refusing anything but a
+// regular file of at most limit bytes: it looks before it opens (opening
+// a FIFO blocks) and reads at most limit+1 bytes.
+func ReadFileBounded(name string, limit int64) ([]byte, error) {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", name, info.Mode().Type())
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than %d", name, info.Size(), limit)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("%s holds more than %d bytes", name, limit)
+	}
+	return b, err
 }

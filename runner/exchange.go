@@ -97,8 +97,11 @@ func writeBody(b *strings.Builder, prefix string, body []byte, r *Redactor) {
 		fmt.Fprintf(b, "%s[empty body]\n", prefix)
 		return
 	}
-	window := body[:min(len(body), excerptBytes+r.maxLen())]
-	text, shown := r.redactPrefix(string(window), excerptBytes)
+	// The window holds a secret that starts within the excerpt whole, even
+	// spelt with character references, which are replaced first.
+	window, back := r.unreferenced(string(body[:min(len(body), excerptBytes+referenceSpellingFactor*r.maxLen())]))
+	text, shownInWindow := r.redactPrefix(window, excerptBytes)
+	shown := back(shownInWindow)
 	if shown < len(body) && utf8.Valid(body[:min(len(body), shown+utf8.UTFMax)]) {
 		// Cut before a character split by the limit, not inside it.
 		for cut := len(text); cut > 0 && len(text)-cut < utf8.UTFMax; cut-- {

@@ -113,6 +113,7 @@ func (r *Redactor) child(n int32, b byte) int32 {
 
 // Redact returns s with every registered secret replaced by [redacted:label].
 func (r *Redactor) Redact(s string) string {
+	s, _ = r.unreferenced(s)
 	out, _ := r.redactPrefix(s, len(s))
 	return out
 }
@@ -141,6 +142,7 @@ func (r *Redactor) Split(s string) []Piece {
 	if r == nil || r.trie == nil {
 		return []Piece{{Text: s}}
 	}
+	s, _ = r.unreferenced(s)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var pieces []Piece
@@ -243,6 +245,12 @@ func variants(value string) []string {
 	}
 	add(base64Cores(value)...)
 	add(xmlForms(value)...)
+	for _, m := range mojibake(value) {
+		add(m)
+		add(jsonForms(m)...)
+		add(url.QueryEscape(m), url.PathEscape(m))
+		add(xmlForms(m)...)
+	}
 	return out
 }
 

@@ -208,11 +208,3 @@ func firstWord(d xml.Directive) string {
 	}
 	return excerpt(s)
 }
-
-func excerpt(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}

@@ -95,6 +95,9 @@ func (e Exchange) String() string { return e.Transcript + "\n$ " + e.Curl }
 type Leftover struct {
 	Resource string `json:"resource"`
 	Why      string `json:"why"`
+	// Request is the create whose answer never came, as a curl command,
+	// when what it made is not known: check whether it made anything.
+	Request string `json:"request,omitempty"`
 }
 
 // Verdict is what a spec decided about itself while it ran; the spec's

@@ -108,7 +108,10 @@ func TestEchoedCredentialsStayRedactedEverywhere(t *testing.T) {
 		w.Header().Set("X-Echo", auth)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte(`{"status":"` + token + `","message":"token \u001b[2K` + strings.ReplaceAll(token, "-", `\u002d`) + `"}`))
+		// Also as numeric character references, hexadecimal and decimal
+		// with leading zeros (edges_test.go has every other form).
+		_, _ = w.Write([]byte(`{"status":"` + token + `","message":"token \u001b[2K` + strings.ReplaceAll(token, "-", `\u002d`) +
+			`","refs":"` + spellAll(token, "&#x%X;") + " " + spellAll(token, "&#%04d;") + `"}`))
 	})
 	ginkgoReports := t.TempDir()
 	r := runSuite(t, "telephony", echo, env, "--config="+cfg, "--ginkgo.v",

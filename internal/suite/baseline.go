@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/runner"
 )
 
 // Known is one known failure of a baseline file (--baseline): the spec's
@@ -32,7 +32,7 @@ func loadBaseline(path string, cases []Case, now time.Time, w io.Writer) (map[st
 	if path == "" {
 		return nil, nil
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := runner.ReadFileBounded(path, runner.MaxFlagFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}

@@ -11,12 +11,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -183,8 +185,8 @@ func (o *Options) validate() (check.Reading, error) {
 	if err != nil {
 		return "", fmt.Errorf("--reading: %w", err)
 	}
-	if o.Rate < 0 {
-		return "", fmt.Errorf("--rate: must not be negative")
+	if math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate < 0 || o.Rate > target.MaxRate {
+		return "", fmt.Errorf("--rate: want a number from 0 (unpaced) to %d requests a second", target.MaxRate)
 	}
 	if o.MaxTransportFailures <= 0 {
 		return "", fmt.Errorf("--max-transport-failures: must be positive")

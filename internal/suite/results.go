@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -34,7 +35,7 @@ func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Red
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		if strings.Contains(strings.ToLower(reason), "interrupt") || strings.Contains(reason, "Timeout") {
 			interrupted = reason
-			run.Stopped = "the run was interrupted (" + reason + ") before it finished"
+			run.Stopped = "the run was interrupted (" + reason + ") at " + time.Now().Format(time.RFC3339) + ", before it finished"
 		}
 	}
 	failures := r.SpecReports.CountWithState(types.SpecStateFailureStates) > 0

@@ -170,7 +170,11 @@ func spec(env *Env, c Case) {
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
 		}
-		ginkgo.DeferCleanup(s.tracker.drain, s)
+		// The cleanup takes a context so that an interrupt arriving while it
+		// removes gives it Ginkgo's grace period (30 s) to finish, instead
+		// of abandoning it at once; it ignores the context, and its own
+		// waits are bounded (CreateGrace, each removal's --timeout).
+		ginkgo.DeferCleanup(func(ginkgo.SpecContext) { s.tracker.drain(s) })
 		c.Run(s)
 		if s.known != nil {
 			s.passedDespiteBaseline()
@@ -503,6 +507,9 @@ const (
 // returns true; --version, --help-conformance and --list print and return
 // false. A run that cannot start exits with ExitConfig before any request.
 func Standalone(api string, o *Options, setup Setup) (run bool) {
+	if o.Version || o.PrintDefaults || o.Help || o.List {
+		quietStartup(api) // these touch no report
+	}
 	switch {
 	case o.Version:
 		fmt.Println(versionLine())
@@ -528,6 +535,13 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	redactor := runner.NewRedactor()
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
+	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun, suiteConfig.ParallelTotal > 1)
+	// Signals are Ginkgo's once its handler is surely installed: at the
+	// first report node RunSpecs runs (ReportBeforeSuite, on process 1
+	// before any process starts a spec), or before a process's first spec.
+	// Until then no spec has run, and the start-up's handler acts.
+	ginkgo.ReportBeforeSuite(func(ginkgo.Report) { signals.handOver() })
+	ginkgo.ReportBeforeEach(func(ginkgo.SpecReport) { signals.handOver() })
 	// An earlier run's reports must never pass for this run's; a dry run
 	// writes none, and leaves them.
 	if !suiteConfig.DryRun && first {
@@ -536,16 +550,19 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 			os.Exit(ExitConfig)
 		}
 	}
+	signals.withRedactor(redactor)
 	env, src, cases, err := prepare(api, o, redactor, setup)
 	if err == nil {
 		env.baseline, err = loadBaseline(o.Baseline, cases, time.Now(), os.Stdout)
 		env.strictBaseline = o.StrictBaseline
 	}
 	if err != nil {
-		if env != nil {
-			env.recording.discard(o)
-		}
-		stop(api, o, redactor, err)
+		signals.hold(func() {
+			if env != nil {
+				env.recording.discard(o)
+			}
+			stop(api, o, redactor, err)
+		})
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
 	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
@@ -577,8 +594,10 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	}
 	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
-			env.recording.discard(o)
-			stop(api, o, redactor, fmt.Errorf("--target: %w", err))
+			signals.hold(func() {
+				env.recording.discard(o)
+				stop(api, o, redactor, fmt.Errorf("--target: %w", err))
+			})
 		}
 	}
 	Register(env, cases)
@@ -612,6 +631,7 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
 		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}
 	unshown := results(run, r, cases, env.Client.Redactor())
+	runDeadline(run, env.Client.Deadline(), o.RunTimeout)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
 	recorded := env.recording.conclude(run, o, env.Client.Redactor())
 	showUnshown(os.Stdout, run, unshown)
@@ -632,6 +652,20 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	filteredOut := embedded && !slices.ContainsFunc(run.Specs, func(s record.Spec) bool { return s.Reason != record.Filtered })
 	if run.Failed() && r.SuiteSucceeded && !filteredOut {
 		ginkgo.Fail(failedReason(run))
+	}
+}
+
+// runDeadline says the run stopped when --run-timeout ran out before every
+// spec reached a verdict: those it stopped read not checked (interrupted).
+func runDeadline(run *record.Run, deadline time.Time, bound time.Duration) {
+	if run.Stopped != "" || deadline.IsZero() || time.Now().Before(deadline) {
+		return
+	}
+	for _, sp := range run.Specs {
+		if sp.Reason == record.Interrupted {
+			run.Stopped = fmt.Sprintf("the run's time (--run-timeout %s) ran out at %s, before it finished", bound, deadline.Format(time.RFC3339))
+			return
+		}
 	}
 }
 
@@ -776,6 +810,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
 	}
+	check.Conceal(redactor.Redact)
 	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}, recording: rec}
 	env.console.Store(consoleExchanges)
 	cases, err := setup(env, src)

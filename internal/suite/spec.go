@@ -276,18 +276,30 @@ const InFlight = runner.MaxInFlight
 func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 	ginkgo.GinkgoHelper()
 	tries := make([][]try, len(sents))
-	InParallel(len(sents), func(i int) { tries[i] = s.attempts(sents[i].Request) })
-	out := make([]*runner.Exchange, len(sents))
-	var bad []string
-	for i, sent := range sents {
-		ex := tries[i][len(tries[i])-1].ex
-		out[i] = ex
-		if sent.Step.Creates != "" && ex.Err == nil && ex.Status >= 200 && ex.Status < 300 {
-			if msg := s.tracker.add(s, sent.Step, ex, sent.Vars); msg != "" {
-				bad = append(bad, msg)
+	tickets := make([]int, len(sents))
+	for i := range sents {
+		if kind := sents[i].Step.Creates; kind != "" {
+			// Known before it is sent, so an interrupt that abandons this
+			// body still finds it, waits for it and removes what it made.
+			sents[i].Request.Create = true
+			tickets[i] = s.tracker.begin(kind, sents[i].Request, s.Client.Bound(sents[i].Request))
+			if tickets[i] == 0 {
+				s.NotChecked(record.Verdict{Reason: record.Interrupted, Message: "the spec was ending before its create was sent"})
 			}
 		}
 	}
+	InParallel(len(sents), func(i int) {
+		tries[i] = s.attempts(sents[i].Request)
+		if tickets[i] != 0 {
+			ex := tries[i][len(tries[i])-1].ex
+			s.tracker.settle(tickets[i], sents[i].Step.Creates, s.createdBy(sents[i].Step, ex), ex, sents[i].Vars)
+		}
+	})
+	out := make([]*runner.Exchange, len(sents))
+	for i := range sents {
+		out[i] = tries[i][len(tries[i])-1].ex
+	}
+	bad := s.refuse(s.tracker.claimRefused())
 	for i := range sents {
 		s.reportTries(tries[i], "exchange")
 		s.judge(out[i])
@@ -352,16 +364,34 @@ func (s *Spec) attempts(req runner.Request) []try {
 	tries := []try{{ex: s.Client.Do(req)}}
 	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
 		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
-		if d := s.Client.Deadline(); !d.IsZero() && time.Now().Add(wait).After(d) {
-			break // the run's time (--run-timeout) ends first
+		if !s.Client.Replaying() && !s.waitOut(req, wait) { // a replay's answers are all there
+			break
 		}
 		tries[len(tries)-1].wait = wait
-		if !s.Client.Replaying() { // a replay's answers are all there
-			time.Sleep(wait)
-		}
 		tries = append(tries, try{ex: s.Client.Do(req)})
 	}
 	return tries
+}
+
+// waitOut waits out a throttled answer, and says whether to send again:
+// not when the wait would outlast the run (past its deadline no request
+// is sent), nor for a create whose spec is ending (the cleanup is waiting
+// for it; it stops waiting at once).
+func (s *Spec) waitOut(req runner.Request, wait time.Duration) bool {
+	if deadline := s.Client.Deadline(); !deadline.IsZero() && time.Now().Add(wait).After(deadline) {
+		return false
+	}
+	if !req.Create || s.tracker == nil {
+		time.Sleep(wait)
+		return true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-s.tracker.ends():
+	}
+	return !s.tracker.ending()
 }
 
 // reportTries attaches each throttled try, then the answer under name.

@@ -1,6 +1,10 @@
 package suite
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestCreatedIDIsTheLiteralTextTheTargetSent(t *testing.T) {
 	for _, c := range []struct {
@@ -20,5 +24,34 @@ func TestCreatedIDIsTheLiteralTextTheTargetSent(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("createdID(%s, %s) = %q %v, want %q %v", c.body, c.field, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// An id that would name another resource once in a path is refused: a dot
+// segment (DELETE …/extension/. names the collection once normalised), a
+// separator, a backslash.
+func TestUnsafeIDsAreRefused(t *testing.T) {
+	for _, id := range []string{"", ".", "..", "a/..", "../x", "a/b", "a?b", "a#b", `a\b`, "x..y", strings.Repeat("7", MaxID+1)} {
+		if unsafeID(id) == "" {
+			t.Errorf("%q accepted", id)
+		}
+	}
+	for _, id := range []string{"7001", "ln-00a3", "x 1", ".hidden", "a.b", "%2E"} {
+		if why := unsafeID(id); why != "" {
+			t.Errorf("%q refused: %s", id, why)
+		}
+	}
+}
+
+// An id shown in a report is cut to MaxShownID bytes, on a character
+// boundary, saying how long it was.
+func TestShownIDsAreBounded(t *testing.T) {
+	long := strings.Repeat("é", 1<<19) // 1 MiB
+	got := shortID(long)
+	if len(got) > MaxShownID+40 || !utf8.ValidString(got) || !strings.Contains(got, "1048576 bytes") {
+		t.Errorf("shortID of 1 MiB: %d bytes %q", len(got), got[:min(len(got), 200)])
+	}
+	if shortID("7001") != "7001" {
+		t.Errorf("a short id changed")
 	}
 }

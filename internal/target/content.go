@@ -75,8 +75,11 @@ func (c *Content) validate() []error {
 	if _, err := c.AbandonBytes(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Limits.MaxRateRequests <= 0 || c.Abandon < 0 {
-		errs = append(errs, errors.New("limits.max_rate_requests must be positive and abandon not negative"))
+	if err := between("limits.max_rate_requests", int64(c.Limits.MaxRateRequests), MaxRateRequests); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Abandon < 0 || c.Abandon > MaxAbandon {
+		errs = append(errs, fmt.Errorf("abandon: %d: want 0 to %d", c.Abandon, MaxAbandon))
 	}
 	return errs
 }

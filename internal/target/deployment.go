@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -135,7 +135,7 @@ func (d *Deployment) validate(runtime []string) []error {
 		}
 	}
 	if d.Auth.Header == "" || !validToken(d.Auth.Header) {
-		errs = append(errs, fmt.Errorf("auth.header: %q is not a header name", d.Auth.Header))
+		errs = append(errs, errors.New("auth.header: not a header name (letters, digits and !#$%&'*+-.^_`|~ only)"))
 	}
 	if !strings.Contains(d.Auth.Value, "{secret}") {
 		errs = append(errs, errors.New("auth.value: must contain {secret}"))
@@ -150,13 +150,22 @@ func (d *Deployment) validate(runtime []string) []error {
 		if _, ok := d.Credentials[role]; !ok {
 			errs = append(errs, fmt.Errorf("rates.%s: no credential %q (credentials: %s)", role, role, strings.Join(slices.Sorted(maps.Keys(d.Credentials)), ", ")))
 		}
-		if r <= 0 {
-			errs = append(errs, fmt.Errorf("rates.%s: a rate is positive, in requests a second", role))
+		if math.IsNaN(r) || r <= 0 || r > MaxRate {
+			errs = append(errs, fmt.Errorf("rates.%s: %v: want a rate from 0 (exclusive) to %d requests a second", role, r, MaxRate))
 		}
 	}
-	if d.Retry.Attempts < 0 || d.Retry.MaxWait < 0 || d.Rate < 0 {
-		errs = append(errs, errors.New("rate, retry.attempts and retry.max_wait must not be negative"))
+	if c := controlIn(d.Auth.Value); c != "" {
+		errs = append(errs, fmt.Errorf("auth.value: holds a %s: not allowed in an HTTP header field value", c))
 	}
+	errs = append(errs, d.checkBounds()...)
+	if d.BasePath != "" {
+		if err := checkPathValue("base_path", d.BasePath); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// A deployment at the root: base_path "/" adds nothing to a path.
+	d.BasePath = strings.TrimSuffix(d.BasePath, "/")
+	errs = append(errs, d.checkVarsInPaths(runtime)...)
 	for key := range d.Requests {
 		row, name, scoped := strings.Cut(key, "/")
 		if !scoped {
@@ -179,6 +188,70 @@ func (d *Deployment) validate(runtime []string) []error {
 		if _, overridden := d.Requests[name]; !overridden {
 			s, _ := d.resolve("", name)
 			errs = append(errs, d.CheckStep("requests."+name, s, runtime)...)
+		}
+	}
+	return errs
+}
+
+// checkVarsInPaths refuses a var that, filled into a step's path, would
+// make the request name a host or another resource: a path starting //,
+// a dot segment, a backslash, a control character; and one that puts a
+// control character into a header value. Placeholders the
+// probes fill themselves are checked when the request is built.
+func (d *Deployment) checkVarsInPaths(runtime []string) []error {
+	var errs []error
+	seen := map[string]bool{}
+	check := func(key string, s Step) {
+		for name, t := range s.Headers {
+			for _, m := range placeholder.FindAllString(t, -1) {
+				if v := d.Vars[m[1:len(m)-1]]; controlIn(v) != "" && !seen["h"+key+name+m] {
+					seen["h"+key+name+m] = true
+					errs = append(errs, fmt.Errorf("vars.%s (filling %s.headers.%s): holds a %s: not allowed in an HTTP header field value", m[1:len(m)-1], key, EscapeForMessage(name), controlIn(v)))
+				}
+			}
+		}
+		if s.Method == MethodNone || s.Path == "" {
+			return
+		}
+		vars := map[string]string{}
+		var used []string
+		for _, m := range placeholder.FindAllString(s.Path, -1) {
+			name := m[1 : len(m)-1]
+			if v, ok := d.Vars[name]; ok && v != "" {
+				vars[name] = v
+				used = append(used, "vars."+name)
+			} else {
+				vars[name] = "x" // filled at run time, or unset (the spec skips)
+			}
+		}
+		if len(used) == 0 {
+			return
+		}
+		filled, err := Fill(s.Path, vars)
+		if err != nil {
+			return
+		}
+		where := strings.Join(used, ", ")
+		if seen[where+filled] {
+			return
+		}
+		seen[where+filled] = true
+		err = checkPath(key+".path", d.BasePath+filled)
+		if err == nil {
+			err = checkPathValue(key+".path", filled)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (filling %s): %w", where, key+".path", err))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.defaults)) {
+		s, _ := d.resolve("", name)
+		check("requests."+name, s)
+	}
+	for key := range d.Requests {
+		if row, name, ok := strings.Cut(key, "/"); ok {
+			s, _ := d.resolve(row, name)
+			check("requests."+key, s)
 		}
 	}
 	return errs
@@ -339,9 +412,9 @@ func (d *Deployment) ReadFile(name string) ([]byte, error) {
 	var b []byte
 	var err error
 	if filepath.IsAbs(name) {
-		b, err = os.ReadFile(name)
+		b, err = readBounded(nil, name, MaxFileBytes)
 	} else {
-		b, err = fs.ReadFile(d.files, filepath.ToSlash(filepath.Clean(name)))
+		b, err = readBounded(d.files, filepath.ToSlash(filepath.Clean(name)), MaxFileBytes)
 	}
 	switch {
 	case err == nil:

@@ -208,11 +208,16 @@ func (s Step) check(key string) []error {
 	if s.Method != MethodNone && s.Path != AddressPath {
 		if err := checkPath(key+".path", s.Path); err != nil {
 			errs = append(errs, err)
+		} else if err := checkPathValue(key+".path", s.Path); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	for name := range s.Headers {
+	for name, value := range s.Headers {
 		if !validToken(name) {
-			errs = append(errs, fmt.Errorf("%s.headers: %q is not a header name", key, name))
+			errs = append(errs, fmt.Errorf("%s.headers: %q is not a header name", key, EscapeForMessage(name)))
+		}
+		if c := controlIn(value); c != "" {
+			errs = append(errs, fmt.Errorf("%s.headers.%s: holds a %s: not allowed in an HTTP header field value", key, EscapeForMessage(name), c))
 		}
 	}
 	if b := s.Body; b != nil {

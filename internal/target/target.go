@@ -76,7 +76,7 @@ func decode(src Source, v any) error {
 	raw := src.Raw
 	if raw == nil {
 		var err error
-		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
+		if raw, err = readBounded(src.Dir, src.File, MaxConfigBytes); err != nil {
 			return fmt.Errorf("config %s: %w (start from a copy of fixtures/<api>.yaml; --print-defaults shows every key)", src.Name, err)
 		}
 	}
@@ -85,6 +85,10 @@ func decode(src Source, v any) error {
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config %s: %s", src.Name, nameKeys(raw, err))
 	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", src.Name, errSecond)
+	}
 	return nil
 }
 
@@ -92,7 +96,13 @@ var (
 	errorLine    = regexp.MustCompile(`line (\d+): `)
 	goType       = regexp.MustCompile(` in type [\w.]+`)
 	unknownField = regexp.MustCompile(`field \S+ not found`)
+	quotedValue  = regexp.MustCompile("(cannot unmarshal !!\\w+) .*? into")
 )
+
+// secretKey tells whether a configuration key may hold a secret.
+func secretKey(key string) bool {
+	return key == "credentials" || key == "auth" || strings.HasPrefix(key, "credentials.") || strings.HasPrefix(key, "auth.")
+}
 
 // nameKeys rewrites the YAML decoder's messages, which give only a line,
 // to name the key at that line too ("limits.max_created (line 33): …"),
@@ -115,22 +125,27 @@ func nameKeys(raw []byte, err error) string {
 				return value.Kind == yaml.ScalarNode && strings.HasPrefix(value.Value, want) && (m[1] == want || len(value.Value) > len(want))
 			}
 		}
-		l = unknownField.ReplaceAllString(l, "unknown key (the defaults list every key: --print-defaults shows them)")
-		l = strings.ReplaceAll(l, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
-		lines[i] = errorLine.ReplaceAllStringFunc(l, func(m string) string {
-			line, _ := strconv.Atoi(errorLine.FindStringSubmatch(m)[1])
-			key := ""
+		key, line := "", 0
+		if m := errorLine.FindStringSubmatch(l); m != nil {
+			line, _ = strconv.Atoi(m[1])
 			if match != nil {
 				key = keyMatching(&root, line, "", match)
 			}
 			if key == "" {
 				key = keyAt(&root, line, "")
 			}
-			if key != "" {
-				return fmt.Sprintf("%s (line %d): ", key, line)
+			// A value under credentials or auth may be a secret: the
+			// decoder's message quotes it, so the quote goes.
+			if secretKey(key) || key == "" {
+				l = quotedValue.ReplaceAllString(l, "$1 (value not shown) into")
 			}
-			return m
-		})
+		}
+		l = unknownField.ReplaceAllString(l, "unknown key (the defaults list every key: --print-defaults shows them)")
+		l = strings.ReplaceAll(l, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+		if key != "" {
+			l = errorLine.ReplaceAllString(l, fmt.Sprintf("%s (line %d): ", key, line))
+		}
+		lines[i] = l
 	}
 	return strings.Join(lines, "\n")
 }

@@ -2,7 +2,6 @@ package target
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 
 	"github.com/confsuite/apiconform/runner"
@@ -60,8 +59,16 @@ func (c *Telephony) validate() []error {
 	for i, s := range c.Resources {
 		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, TelephonyRuntime)...)
 	}
-	if l := c.Limits; l.RequestBodyBytes <= 0 || l.LargeFileBytes <= 0 || l.MaxCreated <= 0 || l.MaxRateRequests <= 0 {
-		errs = append(errs, errors.New("limits: request_body_bytes, large_file_bytes, max_created and max_rate_requests must be positive"))
+	l := c.Limits
+	for _, err := range []error{
+		between("limits.request_body_bytes", l.RequestBodyBytes, MaxRequestBodyBytes),
+		between("limits.large_file_bytes", l.LargeFileBytes, MaxRequestBodyBytes),
+		between("limits.max_created", int64(l.MaxCreated), MaxCreated),
+		between("limits.max_rate_requests", int64(l.MaxRateRequests), MaxRateRequests),
+	} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errs
 }

@@ -7,9 +7,15 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/confsuite/apiconform/internal/early"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/suites/content"
 )
+
+// A signal from the first moments of the process (package early) leaves a
+// report saying the run was interrupted (suite.CatchSignalsEarly), not Go's
+// default exit.
+var _ = suite.CatchSignalsEarly(content.API, early.Signals)
 
 var options = suite.RegisterFlags(flag.CommandLine, content.API)
 
