@@ -204,10 +204,10 @@ func (b *breaker) record(origin string, err error) {
 func New(o Options) (*Client, error) {
 	base, err := url.Parse(o.Target)
 	if err != nil {
-		return nil, errors.New("the target is not a URL")
+		return nil, errors.New("the target is not a URL: give one like https://api.example.com/")
 	}
 	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
-		return nil, errors.New("the target must be an absolute http:// or https:// URL")
+		return nil, errors.New("the target must be an absolute http:// or https:// URL, like https://api.example.com/ or http://127.0.0.1:8080/")
 	}
 	// The URL is not repeated: whatever it carries could be a secret.
 	switch {

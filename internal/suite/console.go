@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/record"
 )
@@ -21,13 +24,21 @@ func versionLine() string {
 }
 
 // banner says what is about to happen, before the first spec.
-func banner(w io.Writer, api string, env *Env, config, reportPath string) {
+func banner(w io.Writer, api string, env *Env, o *Options, config, reportPath string) {
 	rate := "unpaced"
 	if env.paced > 0 {
 		rate = fmt.Sprintf("%g requests a second", env.paced)
 	}
 	fmt.Fprintf(w, "%s: %s conformance\n  target:  %s\n  config:  %s\n  reading: %s   rate: %s   proxy: %s\n  reports: %s\n",
 		versionLine(), api, env.Client.Base(), config, env.Reading, rate, env.Client.ProxyFor(), reportPath)
+	cfg, _ := ginkgo.GinkgoConfiguration()
+	for _, extra := range []struct{ name, value string }{
+		{"filter", filterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},
+	} {
+		if extra.value != "" {
+			fmt.Fprintf(w, "  %-8s %s\n", extra.name+":", extra.value)
+		}
+	}
 }
 
 // warnBuiltInConfig warns when the reference server's credentials are about

@@ -570,7 +570,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		_ = flag.Set("ginkgo.no-color", "true")
 	}
 	announce := func() {
-		banner(os.Stdout, api, env, src.Name, o.Reports)
+		banner(os.Stdout, api, env, o, src.Name, o.Reports)
 		if o.Replay != "" {
 			fmt.Printf("  replay:  %s: the recorded answers are judged, no request leaves this machine\n", o.Replay)
 		}

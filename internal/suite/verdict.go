@@ -130,7 +130,7 @@ func (s *Spec) broken(headline string, problems []check.Problem) {
 		// Most likely not the row's fault: said once at the end, where
 		// the record names the cause; the run fails there.
 		s.conclude(v, false)
-		ginkgo.Skip("likely not the row's fault: " + cause)
+		ginkgo.Skip("likely not the row's fault: " + cause + "\n" + v.Detail)
 	}
 	s.conclude(v, true)
 	ginkgo.Fail(v.Detail)
