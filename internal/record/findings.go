@@ -24,7 +24,9 @@ type Layout struct {
 // removal say nothing about where the API is or whose credential works.
 type Tally struct {
 	Valid, Refused, Granted int // answers to requests sent as credentials.valid; of them 401 or 403; of them 2xx
-	Answered, Missing       int // answers; of them 404
+	Answered, Missing       int // answers; of them 404 not the API's own
+	Absent                  int // answers that are the API's own documented 404
+	absentRow               string
 	Judged, Unlike          int // specs judged; of them with neither code nor body right
 	Succeeded               int // specs of a success row (2xx) that were conformant
 }
@@ -35,7 +37,11 @@ func (t *Tally) Exchange(row int, ex Exchange) {
 		return
 	}
 	t.Answered++
-	if ex.Status == 404 && row != 404 {
+	switch {
+	case ex.Documented != "":
+		t.Absent++
+		t.absentRow = ex.Documented
+	case ex.Status == 404 && row != 404:
 		t.Missing++
 	}
 	if ex.Role == "valid" {
@@ -84,6 +90,16 @@ func (t Tally) Causes(l Layout) []Cause {
 				return slices.ContainsFunc(s.Exchanges, func(ex Exchange) bool {
 					return ex.Role != "" && (ex.Status == 401 || ex.Status == 403) && s.Code != ex.Status
 				})
+			},
+		})
+	}
+	if systemic(t.Absent, t.Answered) {
+		causes = append(causes, Cause{
+			Finding: Finding{Cause: "absent", Message: fmt.Sprintf(
+				"%d of %d answers are the API's own 404 (%s): the API is there, but what the configuration names is not; check the vars that name resources (client, model_id …)", t.Absent, t.Answered, t.absentRow)},
+			Key: "vars",
+			Matches: func(s Spec) bool {
+				return slices.ContainsFunc(s.Exchanges, func(ex Exchange) bool { return ex.Documented != "" })
 			},
 		})
 	}

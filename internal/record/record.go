@@ -83,6 +83,10 @@ type Exchange struct {
 	// ElapsedMS is from sending to the last body byte, in milliseconds.
 	ElapsedMS  float64 `json:"elapsed_ms"`
 	Error      string  `json:"error,omitempty"`
+	// Documented names the documented 404 row this answer is, when it is
+	// one other than the spec's own: the API answered, and what the
+	// request named does not exist there.
+	Documented string `json:"documented,omitempty"`
 	Transcript string  `json:"transcript"`
 	Curl       string  `json:"curl"`
 }

@@ -216,3 +216,18 @@ func TestWriteRedactsAndReadChecksTheVersion(t *testing.T) {
 		t.Errorf("a record of another version was read: %v", err)
 	}
 }
+
+func TestDiagnoseTellsAResourceTheDeploymentLacks(t *testing.T) {
+	var specs []Spec
+	for _, row := range []string{"a", "b", "c", "d"} {
+		s := spec(row, NotConformant, "")
+		s.Code = 400
+		s.Exchanges = []Exchange{{Name: "exchange", Role: "valid", Status: 404, Documented: "404 client_not_found", Transcript: "…"}}
+		specs = append(specs, s)
+	}
+	run := &Run{API: "telephony", Specs: specs}
+	run.Diagnose(Layout{BasePath: "/api"})
+	if len(run.Findings) != 1 || run.Findings[0].Cause != "absent" || run.Specs[0].Key != "vars" {
+		t.Fatalf("findings %+v, spec %+v", run.Findings, run.Specs[0].Verdict)
+	}
+}

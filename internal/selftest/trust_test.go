@@ -225,6 +225,14 @@ func TestGoTestNeverServesARunFromItsCache(t *testing.T) {
 // repeats base_path, a server that is not this API at all.
 func TestSharedCauseIsSaidOnceAndBlamesNoRow(t *testing.T) {
 	cfg, env := secretConfig(t, "telephony.yaml", map[string]string{"valid": "not-the-admin-token"}, "prompt.wav", "not-audio.txt")
+	noClient := filepath.Join(filepath.Dir(cfg), "no-client.yaml")
+	raw, err := os.ReadFile("../../fixtures/telephony.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(noClient, []byte(strings.Replace(string(raw), `client: "1001"`, `client: "1002"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	reference := httptest.NewServer(reftel.New(reftel.DefaultSeed()))
 	defer reference.Close()
 	// As python3 -m http.server answers: HTML, 404 to reads, 501 to the rest.
@@ -246,6 +254,7 @@ func TestSharedCauseIsSaidOnceAndBlamesNoRow(t *testing.T) {
 		{"a wrong credentials.valid", reference.URL, env, []string{"--config=" + cfg}, "credentials", "the target refuses credentials.valid"},
 		{"a --target that repeats base_path", reference.URL + "/api/ver1.0", nil, nil, "base_path", `already ends with base_path, so requests go to /api/ver1.0/api/ver1.0/`},
 		{"a server that is not this API", static.URL, nil, nil, "not_this_api", "the target does not look like the telephony API"},
+		{"a vars.client the deployment lacks", reference.URL, nil, []string{"--config=" + noClient}, "absent", "answers are the API's own 404 (404 client_not_found)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := runBinary(t, "telephony", c.target, nil, c.env, c.args...)

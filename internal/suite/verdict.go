@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,11 +43,34 @@ func (s *Spec) Attach(name string, ex *runner.Exchange) {
 	if ex.Err != nil {
 		e.Error = s.Client.Redactor().Clean(ex.Err.Error())
 	}
+	e.Documented = s.documented404(ex)
 	s.mu.Lock()
 	s.pending = append(s.pending, e)
 	s.seen = append(s.seen, e)
 	s.mu.Unlock()
 	s.live.exchange(s.Row.Code, e)
+}
+
+// documented404 names the documented 404 row an answer is, when it is one
+// other than the spec's own: the API answered that what the request named
+// does not exist (a wrong vars.client, a model the deployment lacks),
+// which is not what the spec asked about.
+func (s *Spec) documented404(ex *runner.Exchange) string {
+	if ex.Status != http.StatusNotFound || s.check == nil {
+		return ""
+	}
+	for _, r := range s.rows {
+		// A 404 row without a status or a message of its own is any 404:
+		// a router's too, which proves nothing about the API being there.
+		if r.Code != http.StatusNotFound || r.Status == "" && r.Message == "" || r.ID == s.Row.ID {
+			continue
+		}
+		as := &Spec{Env: s.Env, Row: r, Variant: s.Variant}
+		if len(s.check(as, ex, Sent{Request: ex.Request})) == 0 {
+			return r.Title()
+		}
+	}
+	return ""
 }
 
 // flush adds the kept exchanges to the spec's report, the last shown of
