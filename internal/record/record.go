@@ -81,14 +81,14 @@ type Exchange struct {
 	URL    string `json:"url"`
 	Status int    `json:"status"` // 0: no answer
 	// ElapsedMS is from sending to the last body byte, in milliseconds.
-	ElapsedMS  float64 `json:"elapsed_ms"`
-	Error      string  `json:"error,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	Error     string  `json:"error,omitempty"`
 	// Documented names the documented 404 row this answer is, when it is
 	// one other than the spec's own: the API answered, and what the
 	// request named does not exist there.
 	Documented string `json:"documented,omitempty"`
-	Transcript string  `json:"transcript"`
-	Curl       string  `json:"curl"`
+	Transcript string `json:"transcript"`
+	Curl       string `json:"curl"`
 }
 
 // String is the exchange as the console's timeline shows it.
