@@ -392,21 +392,23 @@ func TestReplayOfAnotherConfigurationIsNotChecked(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.har")
 	_ = os.WriteFile(bad, []byte(`{"not":"a har"}`), 0o644)
 	for _, c := range []struct {
+		api  string
 		args []string
 		flag string
 	}{
-		{[]string{"--replay=" + bad}, "--replay"},
-		{[]string{"--replay=" + filepath.Join(t.TempDir(), "missing.har")}, "--replay"},
-		{[]string{"--replay=" + file, "--target=" + srv.URL}, "--target"},
-		{[]string{"--replay=" + file, "--record=" + filepath.Join(t.TempDir(), "x.har")}, "--record"},
+		{"telephony", []string{"--replay=" + bad}, "--replay"},
+		{"telephony", []string{"--replay=" + filepath.Join(t.TempDir(), "missing.har")}, "--replay"},
+		{"telephony", []string{"--replay=" + file, "--target=" + srv.URL}, "--target"},
+		{"telephony", []string{"--replay=" + file, "--record=" + filepath.Join(t.TempDir(), "x.har")}, "--record"},
+		{"content", []string{"--replay=" + file}, "a recording of the telephony API"},
 	} {
 		reports := t.TempDir()
-		out, err := suiteCommand(t, "telephony", append(c.args, "--reports="+reports)...).CombinedOutput()
+		out, err := suiteCommand(t, c.api, append(c.args, "--reports="+reports)...).CombinedOutput()
 		exitErr, ok := err.(*exec.ExitError)
 		if !ok || exitErr.ExitCode() != 2 || !strings.Contains(string(out), c.flag) {
 			t.Errorf("%v: want exit 2 naming %s, got %v\n%s", c.args, c.flag, err, tail(string(out)))
 		}
-		if rec, err := record.Read(record.Path(reports, "telephony")); err != nil || rec.Stopped == "" {
+		if rec, err := record.Read(record.Path(reports, c.api)); err != nil || rec.Stopped == "" {
 			t.Errorf("%v: the record should say the run could not start: %v", c.args, err)
 		}
 	}

@@ -38,11 +38,17 @@ func (r *recording) record(ex *runner.Exchange) {
 	}
 }
 
-// openReplay reads the --replay file and returns the target it recorded.
-func (r *recording) openReplay(file string, redactor *runner.Redactor) (string, error) {
+// openReplay reads the --replay file of api's suite and returns the
+// target it recorded.
+func (r *recording) openReplay(api, file string, redactor *runner.Redactor) (string, error) {
 	h, err := har.Read(file)
 	if err != nil {
 		return "", err
+	}
+	// A recording of another API's suite matches none of this one's
+	// requests: say so, rather than call every row unreachable.
+	if run := h.Log.Run; run != nil && run.API != "" && run.API != api {
+		return "", fmt.Errorf("%s is a recording of the %s API, not of %s: replay it with the %s suite", file, run.API, api, run.API)
 	}
 	r.replayed, r.replay = h, har.NewReplay(h, redactor, r.tag)
 	_, target, _ := h.About()

@@ -797,7 +797,7 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 		Proxy: o.Proxy, Recorder: rec.record,
 	}
 	if o.Replay != "" {
-		if opts.Target, err = rec.openReplay(o.Replay, redactor); err != nil {
+		if opts.Target, err = rec.openReplay(api, o.Replay, redactor); err != nil {
 			return nil, target.Source{}, nil, fmt.Errorf("--replay: %w", err)
 		}
 		opts.Replay = rec.replay
