@@ -14,12 +14,12 @@ import (
 // verdict and rows, then what needs a look.
 func TestPrintSummary(t *testing.T) {
 	started := time.Date(2026, 3, 4, 10, 20, 30, 0, time.UTC)
-	blocked := &record.Run{API: "telephony", Started: started, Finished: started, Specs: []record.Spec{
+	blocked := &record.Run{API: "telephony", Asked: record.Asked{Started: started, Finished: started}, Specs: []record.Spec{
 		{ID: "tel.403.user_blocked/blocked-user-s-token", Row: "tel.403.user_blocked", Verdict: record.Verdict{Outcome: record.NotConformant}},
 		{ID: "tel.post.201/extension-lifecycle", Row: "tel.post.201", Verdict: record.Verdict{Outcome: record.Conformant},
 			Leftovers: []record.Leftover{{Resource: "extension 7003", Why: "remove_extension answered 500"}}},
 	}}
-	stopped := &record.Run{API: "content", Started: started, Finished: started, Stopped: "interrupted (SIGINT)"}
+	stopped := &record.Run{API: "content", Asked: record.Asked{Started: started, Finished: started}, Stopped: "interrupted (SIGINT)"}
 	var b bytes.Buffer
 	printSummary(&b, []report.Run{report.FromRecord(blocked, "telephony.json", "default"),
 		report.FromRecord(stopped, "variant/content.json", "variant")}, "reports")

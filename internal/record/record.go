@@ -174,16 +174,14 @@ func (s Spec) FailsRun(run *Run) bool {
 // Finding is a cause shared by many specs, said once at the top of every
 // output.
 type Finding struct {
-	Cause   string `json:"cause"` // credentials, base_path, not_this_api
+	Cause   string `json:"cause"` // credentials, absent, base_path, not_this_api
 	Message string `json:"message"`
 	Specs   int    `json:"specs"` // how many specs it kept from a verdict
 }
 
-// Run is one run of one API's suite: reports/<api>.json.
-type Run struct {
-	SchemaVersion  int       `json:"schema_version"`
-	API            string    `json:"api"`
-	Page           string    `json:"page"` // the documentation page's file name
+// Asked is what a run was asked and when it ran: every output that shows
+// a run shows these.
+type Asked struct {
 	Version        string    `json:"version"`
 	Catalog        string    `json:"catalog"` // the catalog's hash
 	Target         string    `json:"target"`
@@ -199,16 +197,24 @@ type Run struct {
 	Insecure       bool      `json:"insecure"`
 	Started        time.Time `json:"started"`
 	Finished       time.Time `json:"finished"`
-	// Stopped says why the run could not start or did not finish
-	// (a configuration error, an interrupt); "" for a run that did.
-	Stopped  string    `json:"stopped,omitempty"`
-	Findings []Finding `json:"findings,omitempty"`
-	Specs    []Spec    `json:"specs"`
 	// Recording is the HAR file the run wrote every exchange to
 	// (--record); Replay, the recording a replayed run judged instead of
 	// a target (--replay).
 	Recording string  `json:"recording,omitempty"`
 	Replay    *Replay `json:"replay,omitempty"`
+}
+
+// Run is one run of one API's suite: reports/<api>.json.
+type Run struct {
+	SchemaVersion int    `json:"schema_version"`
+	API           string `json:"api"`
+	Page          string `json:"page"` // the documentation page's file name
+	Asked
+	// Stopped says why the run could not start or did not finish
+	// (a configuration error, an interrupt); "" for a run that did.
+	Stopped  string    `json:"stopped,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
+	Specs    []Spec    `json:"specs"`
 }
 
 // Replay says which recording a replayed run judged: the file, when its

@@ -61,7 +61,7 @@ func TestWhichOutcomesFailTheRun(t *testing.T) {
 		{spec: spec("a", NotChecked, Interrupted), fails: true},
 		{spec: spec("a", NotChecked, SuiteDefect), fails: true},
 	} {
-		run := &Run{RequireAll: c.requireAll, StrictBaseline: c.strict, Specs: []Spec{spec("z", Conformant, ""), c.spec}}
+		run := &Run{Asked: Asked{RequireAll: c.requireAll, StrictBaseline: c.strict}, Specs: []Spec{spec("z", Conformant, ""), c.spec}}
 		if got := c.spec.FailsRun(run); got != c.fails {
 			t.Errorf("%s/%s require-all %v strict %v: fails %v, want %v", c.spec.Outcome, c.spec.Reason, c.requireAll, c.strict, got, c.fails)
 		}
@@ -195,7 +195,7 @@ func TestDiagnoseTellsATargetThatIsNotThisAPI(t *testing.T) {
 
 func TestWriteRedactsAndReadChecksTheVersion(t *testing.T) {
 	path := Path(t.TempDir(), "telephony")
-	run := &Run{API: "telephony", Target: "http://h", Specs: []Spec{{ID: "x", Verdict: Verdict{Outcome: Conformant, Message: "token s3cret-token"}}}}
+	run := &Run{API: "telephony", Asked: Asked{Target: "http://h"}, Specs: []Spec{{ID: "x", Verdict: Verdict{Outcome: Conformant, Message: "token s3cret-token"}}}}
 	if err := Write(path, func(s string) string { return strings.ReplaceAll(s, "s3cret-token", "[redacted:credentials.valid]") }, run); err != nil {
 		t.Fatal(err)
 	}

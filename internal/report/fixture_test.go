@@ -34,9 +34,9 @@ func newRun(t *testing.T, api string, started time.Time, variants ...string) *re
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := &record.Run{API: api, Page: cat.Page, Version: "0.4.0", Catalog: catalog.Hash(), Target: "http://127.0.0.1:18080",
+	run := &record.Run{API: api, Page: cat.Page, Asked: record.Asked{Version: "0.4.0", Catalog: catalog.Hash(), Target: "http://127.0.0.1:18080",
 		Config: "built-in fixtures/" + api + ".yaml", Reading: "strict", Rate: "0", Proxy: "none",
-		Started: started, Finished: started.Add(1500 * time.Millisecond)}
+		Started: started, Finished: started.Add(1500 * time.Millisecond)}}
 	if len(variants) == 0 {
 		variants = []string{""}
 	}

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/record"
@@ -59,25 +58,7 @@ type Run struct {
 	Page    string `json:"page,omitempty"` // the documentation page, a path in this project
 
 	// What the run was asked, as the record has it.
-	Version        string    `json:"version"`
-	Catalog        string    `json:"catalog"`
-	Target         string    `json:"target"`
-	Config         string    `json:"config"`
-	Reading        string    `json:"reading"`
-	Rate           string    `json:"rate"`
-	Proxy          string    `json:"proxy"`
-	LabelFilter    string    `json:"label_filter"`
-	Focus          string    `json:"focus"`
-	Baseline       string    `json:"baseline"`
-	RequireAll     bool      `json:"require_all"`
-	StrictBaseline bool      `json:"strict_baseline"`
-	Insecure       bool      `json:"insecure"`
-	Started        time.Time `json:"started"`
-	Finished       time.Time `json:"finished"`
-	// Recording is the HAR file the run wrote (--record); Replay the
-	// recording a replayed run judged instead of a target (--replay).
-	Recording string         `json:"recording,omitempty"`
-	Replay    *record.Replay `json:"replay,omitempty"`
+	record.Asked
 
 	// Verdict is the API's in this run, from its rows: not_conformant if
 	// any row is; else not_checked if any row is; else known_failure if
@@ -226,12 +207,7 @@ func profileOrder(p string) string {
 // FromRecord rolls up one record: the row verdicts from the catalog
 // of its API, the counts, and the specs that are not conformant.
 func FromRecord(rec *record.Run, name, profile string) Run {
-	r := Run{API: rec.API, Profile: profile, Record: name,
-		Version: rec.Version, Catalog: rec.Catalog, Target: rec.Target, Config: rec.Config, Reading: rec.Reading,
-		Rate: rec.Rate, Proxy: rec.Proxy, LabelFilter: rec.LabelFilter, Focus: rec.Focus, Baseline: rec.Baseline,
-		RequireAll: rec.RequireAll, StrictBaseline: rec.StrictBaseline, Insecure: rec.Insecure,
-		Started: rec.Started, Finished: rec.Finished, FailsRun: rec.Failed(), Stopped: rec.Stopped,
-		Recording: rec.Recording, Replay: rec.Replay,
+	r := Run{API: rec.API, Profile: profile, Record: name, Asked: rec.Asked, FailsRun: rec.Failed(), Stopped: rec.Stopped,
 		Findings: rec.Findings, Leftovers: []Leftover{}, Rows: []Row{}, Specs: []Spec{}, rec: rec}
 	if r.Findings == nil {
 		r.Findings = []record.Finding{}

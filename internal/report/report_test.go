@@ -98,9 +98,9 @@ func TestStoppedAndUnknown(t *testing.T) {
 		dir = filepath.Join(*out, "stopped")
 	}
 	none := func(s string) string { return s }
-	stopped := &record.Run{API: "telephony", Target: "http://127.0.0.1:1", Started: t0, Finished: t0,
+	stopped := &record.Run{API: "telephony", Asked: record.Asked{Target: "http://127.0.0.1:1", Started: t0, Finished: t0},
 		Stopped: "telephony conformance cannot start: --target: cannot connect to 127.0.0.1:1: connect: connection refused"}
-	unknown := &record.Run{API: "billing", Started: t0, Finished: t0, Specs: []record.Spec{
+	unknown := &record.Run{API: "billing", Asked: record.Asked{Started: t0, Finished: t0}, Specs: []record.Spec{
 		{ID: "bil.402/unpaid", Row: "bil.402", Name: "402: unpaid", Probe: "unpaid", Verdict: record.Verdict{Outcome: record.NotConformant,
 			Problems: []record.Problem{{Part: "code", Text: "want HTTP 402, got 200"}}}},
 		{ID: "bil.200/paid", Row: "bil.200", Name: "200: paid", Probe: "paid", Verdict: record.Verdict{Outcome: record.Conformant}},

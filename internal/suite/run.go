@@ -626,10 +626,10 @@ func printedOnly() bool {
 // record says it fails (nothing verified, a cause shared by many specs,
 // something left on the target) though every spec passed or skipped.
 func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report, embedded bool) {
-	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Target: env.Client.Base(), Config: src.Name,
+	run := &record.Run{API: api, Asked: record.Asked{Version: Version, Catalog: catalog.Hash(), Target: env.Client.Base(), Config: src.Name,
 		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.paced, 'g', -1, 64), Proxy: env.Client.ProxyFor(),
 		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
-		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}
+		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}}
 	unshown := results(run, r, cases, env.Client.Redactor())
 	runDeadline(run, env.Client.Deadline(), o.RunTimeout)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
@@ -852,8 +852,8 @@ func shownTarget(target string, redactor *runner.Redactor) string {
 // was given.
 func refuse(api string, o *Options, redactor *runner.Redactor, msg string) {
 	now := time.Now()
-	run := &record.Run{API: api, Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now, Stopped: msg, Specs: []record.Spec{},
-		Target: shownTarget(o.Target, redactor), Config: o.Config, Reading: o.Reading, Baseline: o.Baseline, RequireAll: o.RequireAll}
+	run := &record.Run{API: api, Stopped: msg, Specs: []record.Spec{}, Asked: record.Asked{Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now,
+		Target: shownTarget(o.Target, redactor), Config: o.Config, Reading: o.Reading, Baseline: o.Baseline, RequireAll: o.RequireAll}}
 	if cat, err := catalog.Load(api); err == nil {
 		run.Page = cat.Page
 	}

@@ -218,7 +218,7 @@ func (s *Spec) NotChecked(v record.Verdict) {
 	}
 	v.Detail = s.failureText(v)
 	spec := record.Spec{Verdict: v}
-	if !spec.FailsRun(&record.Run{RequireAll: s.RequireAll}) {
+	if !spec.FailsRun(&record.Run{Asked: record.Asked{RequireAll: s.RequireAll}}) {
 		s.conclude(v, false)
 		ginkgo.Skip("not checked: " + v.Message)
 	}
