@@ -65,15 +65,7 @@ func assertNoSecretPart(t *testing.T, r run, secrets map[string]string) {
 			parts[core[i:i+12]] = role
 		}
 	}
-	texts := map[string]string{"output": r.Output}
-	_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			raw, _ := os.ReadFile(p)
-			texts[p] = string(raw)
-		}
-		return nil
-	})
-	for where, text := range texts {
+	for where, text := range r.texts() {
 		for part, role := range parts {
 			if strings.Contains(text, part) {
 				t.Errorf("part %q of credentials.%s appears in %s", part, role, where)

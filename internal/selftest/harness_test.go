@@ -132,6 +132,20 @@ func runBinary(t *testing.T, api, target string, requests *atomic.Int64, env []s
 	return r
 }
 
+// texts are everything a run wrote, by where: its output, and each file
+// under its reports folder.
+func (r run) texts() map[string]string {
+	texts := map[string]string{"output": r.Output}
+	_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			raw, _ := os.ReadFile(p)
+			texts[p] = string(raw)
+		}
+		return nil
+	})
+	return texts
+}
+
 // failedRows lists the catalog rows (classname api.<row>) with a failed case.
 func (r run) failedRows() map[string][]string {
 	out := map[string][]string{}

@@ -133,15 +133,7 @@ func copyFile(t *testing.T, from, to string) {
 // any file under the reports folder.
 func assertNoSecret(t *testing.T, r run, secrets map[string]string) {
 	t.Helper()
-	texts := map[string]string{"output": r.Output}
-	_ = filepath.WalkDir(r.Reports, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			raw, _ := os.ReadFile(p)
-			texts[p] = string(raw)
-		}
-		return nil
-	})
-	for where, text := range texts {
+	for where, text := range r.texts() {
 		for role, secret := range secrets {
 			if strings.Contains(text, secret) {
 				t.Errorf("secret credentials.%s appears in %s", role, where)
