@@ -195,12 +195,13 @@ func TestTelephonyLabelsSelectRows(t *testing.T) {
 }
 
 func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
-	for name, cfg := range map[string]string{
-		"unknown key":   "tokens:\n  valid: x\n  vaild: y\nids:\n  client: '1'\n",
-		"missing token": "ids:\n  client: '1'\n",
-		"wrong type":    "tokens:\n  valid: x\nids:\n  client: '1'\nlimits:\n  max_created: many\n",
-		"unset env":     "tokens:\n  valid: ${APICONFORM_TEST_UNSET_VARIABLE}\nids:\n  client: '1'\n",
+	for name, c := range map[string]struct{ cfg, names string }{
+		"unknown key":   {"credentials:\n  valid: some-token-1\nvars:\n  client: '1'\n  cliet: '2'\n", "vars.cliet"},
+		"missing token": {"vars:\n  client: '1'\n", "credentials.valid"},
+		"wrong type":    {"credentials:\n  valid: some-token-1\nvars:\n  client: '1'\nlimits:\n  max_created: many\n", "limits.max_created"},
+		"unset env":     {"credentials:\n  valid: ${APICONFORM_TEST_UNSET_VARIABLE}\nvars:\n  client: '1'\n", "APICONFORM_TEST_UNSET_VARIABLE"},
 	} {
+		cfg := c.cfg
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "telephony.yaml")
 			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -212,6 +213,9 @@ func TestTelephonyConfigurationErrorStopsBeforeAnyRequest(t *testing.T) {
 			}
 			if r.Report.Errors != 1 {
 				t.Errorf("the report should hold one errored [configuration] case: %+v", r.Report)
+			}
+			if !strings.Contains(r.Output, c.names) {
+				t.Errorf("the error does not name %s\n%s", c.names, tail(r.Output))
 			}
 			validateJUnit(t, filepath.Join(r.Reports, "telephony.xml"))
 		})
