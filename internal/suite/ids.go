@@ -21,6 +21,7 @@ type created struct {
 	addressWhy  string // why the answer's address cannot be used, when it gave one
 	where       string // where the id was looked for, for messages
 	refused     string // why the id was refused (it cannot go into a path)
+	refusedID   string // that id, as the target wrote it
 }
 
 // createdBy reads what a create answer made, from where the step's id
@@ -55,8 +56,8 @@ func (s *Spec) createdBy(step target.Step, ex *runner.Exchange) created {
 	case !found:
 	case src.Header != "" && src.Pattern == "" && strings.Contains(text, "/"):
 		// A whole Location is an address, not an id.
-	case text == "" || text == "." || text == ".." || strings.ContainsAny(text, "/?#"):
-		c.id, c.refused = text, fmt.Sprintf("the id %q (from the %s) cannot be put into a path safely: an id holding /, ?, # or being . or .. is refused", text, c.where)
+	case unsafeID(text) != "":
+		c.refusedID, c.refused = text, fmt.Sprintf("the id %q (from the %s) cannot be put into a path safely: %s", shortID(text), c.where, unsafeID(text))
 	default:
 		c.id, c.idSet = text, true
 	}
@@ -80,8 +81,16 @@ func (s *Spec) address(ex *runner.Exchange, header, raw string) (string, string)
 	if err != nil {
 		return "", fmt.Sprintf("its %s %q is not a URL: %v", header, raw, err)
 	}
+	if len(raw) > MaxID {
+		return "", fmt.Sprintf("its %s is longer than %d bytes (%d)", header, MaxID, len(raw))
+	}
 	if ref.RawQuery != "" || ref.ForceQuery || ref.Fragment != "" || strings.Contains(raw, "#") {
 		return "", fmt.Sprintf("its %s %q holds a query or a fragment", header, raw)
+	}
+	// An escaped / or \ would name another resource once the path is
+	// decoded to be sent.
+	if lower := strings.ToLower(raw); strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(raw, "\\") {
+		return "", fmt.Sprintf("its %s %q holds an escaped / or a \\", header, raw)
 	}
 	if slices.ContainsFunc(strings.Split(ref.Path, "/"), func(seg string) bool { return seg == "." || seg == ".." }) {
 		return "", fmt.Sprintf("its %s %q holds a . or .. segment", header, raw)

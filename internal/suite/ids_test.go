@@ -48,10 +48,17 @@ func TestCreatedByReadsIdsAndAddressesFromWhereTheStepSays(t *testing.T) {
 		{"id header holding a slash is refused", &target.IDSource{Header: "X-Id", Pattern: "(.+)"}, func() *runner.Exchange { e := ex(`{}`, ""); e.ResponseHeader.Set("X-Id", "4/2"); return e }(), "4/2", false, "", "", true},
 		{"a .. id is refused", &target.IDSource{Field: "id"}, ex(`{"id":".."}`, ""), "..", false, "", "", true},
 		{"a . id is refused", &target.IDSource{Field: "id"}, ex(`{"id":"."}`, ""), ".", false, "", "", true},
+		{"a Location with an escaped slash", header, ex(`{}`, "/root/api/c/1/lines/a%2Fb"), "", false, "", "escaped /", false},
+		{"a Location with a backslash", header, ex(`{}`, `/root/api/c/1/lines/a\b`), "", false, "", "escaped /", false},
+		{"an id past 1024 bytes is refused", &target.IDSource{Field: "id"}, ex(`{"id":"`+strings.Repeat("7", 1025)+`"}`, ""), strings.Repeat("7", 1025), false, "", "", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := s.createdBy(target.Step{Creates: "extension", ID: c.src}, c.ex)
-			if got.id != c.id || got.idSet != c.idSet || got.address != c.address || (got.refused != "") != c.refused {
+			id := got.id
+			if c.refused {
+				id = got.refusedID
+			}
+			if id != c.id || got.idSet != c.idSet || got.address != c.address || (got.refused != "") != c.refused {
 				t.Errorf("got %+v", got)
 			}
 			if c.why != "" && !strings.Contains(got.addressWhy, c.why) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -144,19 +145,24 @@ func (t *tracker) settle(ticket int, kind string, at created, ex *runner.Exchang
 		t.settled = nil
 	}
 	made := ex.Status >= 200 && ex.Status < 300
-	if ex.Err != nil && ex.RequestHeader != nil && (ex.Status == 0 || made) {
+	named := made && (at.idSet || at.addressSet) // its headers say what it made
+	switch {
+	case errors.Is(ex.Err, runner.ErrNotRecorded):
+		return // a replay: no target was asked, nothing was made
+	case ex.Err != nil && ex.RequestHeader != nil && (ex.Status == 0 || made) && !named:
 		// Sent, and no answer (or no whole answer) came: the target may
 		// have made it.
 		p.err = ex.Err
 		t.unanswered = append(t.unanswered, p)
 		return
-	}
-	if ex.Err != nil || !made {
+	case ex.Err != nil && !named || !made:
 		return
 	}
 	r := resource{kind: kind, vars: vars, at: at, id: at.id, idSet: at.idSet}
 	why := at.refused
-	if why == "" && r.idSet {
+	if why != "" {
+		r.id, r.idSet = at.refusedID, true // named by what it gave, cut short
+	} else if r.idSet {
 		why = unsafeID(r.id)
 	}
 	if why != "" {
@@ -356,6 +362,9 @@ func (s *Spec) removeAll(rs []resource) string {
 	for _, rm := range todo {
 		s.reportTries(rm.tries, "cleanup")
 		ex := rm.tries[len(rm.tries)-1].ex
+		if errors.Is(ex.Err, runner.ErrNotRecorded) {
+			continue // a replay: the removal was not recorded, and nothing is on any target
+		}
 		if ex.Err != nil || !slices.Contains(rm.step.Codes, ex.Status) {
 			failed = append(failed, s.leftover(rm.r, fmt.Sprintf("%s answered %d, want %v %v", rm.key, ex.Status, rm.step.Codes, errText(ex.Err))))
 		}

@@ -86,6 +86,10 @@ func TestTypeErrorsDoNotQuoteSecrets(t *testing.T) {
 		"credentials: \"Vx'Q-secret-123\"\n",
 		"auth: {value: [\"Vx'Q-secret-123\"]}\n",
 		"auth: \"Vx'Q-secret-123\"\n",
+		// A key beside the secret on its line whose value starts alike.
+		"{id_field: Vx-secret-123_id, credentials: Vx-secret-123}\n",
+		// A secret over several lines.
+		"credentials: |\n  Vx\n  Q-secret-123\n",
 	} {
 		_, err := LoadTelephony(source(yaml), runner.NewRedactor())
 		if err == nil {

@@ -96,7 +96,7 @@ var (
 	errorLine    = regexp.MustCompile(`line (\d+): `)
 	goType       = regexp.MustCompile(` in type [\w.]+`)
 	unknownField = regexp.MustCompile(`field \S+ not found`)
-	quotedValue  = regexp.MustCompile("(cannot unmarshal !!\\w+) .*? into")
+	quotedValue  = regexp.MustCompile("(?s)(cannot unmarshal !!\\w+) .*? into")
 )
 
 // secretKey tells whether a configuration key may hold a secret.
@@ -112,47 +112,82 @@ func nameKeys(raw []byte, err error) string {
 	_ = yaml.Unmarshal(raw, &root)
 	msg := goType.ReplaceAllString(err.Error(), "")
 	msg = strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:\n"))
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		// Several keys may share a line (flow style: retry: {attempts: 3,
-		// max_wait: 11}): the message's own key or value says which.
-		var match func(key, value *yaml.Node) bool
-		if m := unknownName.FindStringSubmatch(l); m != nil {
-			match = func(key, _ *yaml.Node) bool { return key.Value == m[1] }
-		} else if m := badValue.FindStringSubmatch(l); m != nil {
-			want := strings.TrimSuffix(m[1], "...")
-			match = func(_, value *yaml.Node) bool {
-				return value.Kind == yaml.ScalarNode && strings.HasPrefix(value.Value, want) && (m[1] == want || len(value.Value) > len(want))
-			}
-		}
-		key, line := "", 0
-		if m := errorLine.FindStringSubmatch(l); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			if match != nil {
-				key = keyMatching(&root, line, "", match)
-			}
-			if key == "" {
-				key = keyAt(&root, line, "")
-			}
-			// A value under credentials or auth may be a secret: the
-			// decoder's message quotes it, so the quote goes.
-			if secretKey(key) || key == "" {
-				l = quotedValue.ReplaceAllString(l, "$1 (value not shown) into")
-			}
-		}
-		l = unknownField.ReplaceAllString(l, "unknown key (the defaults list every key: --print-defaults shows them)")
-		l = strings.ReplaceAll(l, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
-		if key != "" {
-			l = errorLine.ReplaceAllString(l, fmt.Sprintf("%s (line %d): ", key, line))
-		}
-		lines[i] = l
+	// One entry an error, each starting "line N: ": a quoted value may
+	// span lines of its own.
+	starts := errorLine.FindAllStringIndex(msg, -1)
+	if len(starts) == 0 {
+		return msg
 	}
-	return strings.Join(lines, "\n")
+	out := []string{msg[:starts[0][0]]}
+	for i, at := range starts {
+		end := len(msg)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		out = append(out, nameKey(&root, msg[at[0]:end]))
+	}
+	return strings.Join(out, "")
+}
+
+// nameKey rewrites one decoder error ("line N: …") to name its key, and
+// never shows a value that may be a secret.
+func nameKey(root *yaml.Node, entry string) string {
+	line, _ := strconv.Atoi(errorLine.FindStringSubmatch(entry)[1])
+	// Several keys may share a line (flow style: retry: {attempts: 3,
+	// max_wait: 11}): the message's own key or value says which.
+	var match func(key, value *yaml.Node) bool
+	if m := unknownName.FindStringSubmatch(entry); m != nil {
+		match = func(key, _ *yaml.Node) bool { return key.Value == m[1] }
+	} else if m := badValue.FindStringSubmatch(entry); m != nil {
+		want, cut := strings.CutSuffix(m[1], "...")
+		match = func(_, value *yaml.Node) bool {
+			return value.Kind == yaml.ScalarNode && (value.Value == want || cut && strings.HasPrefix(value.Value, want))
+		}
+	}
+	key := ""
+	if match != nil {
+		key = keyMatching(root, line, "", match)
+	}
+	if key == "" {
+		key = keyAt(root, line, "")
+	}
+	// A value under credentials or auth may be a secret: the decoder's
+	// message quotes it, so the quote goes, also when the line holds such
+	// a key beside another or the value was to become a secret.
+	if secretKey(key) || key == "" || secretOnLine(root, line, "") || strings.Contains(entry, "target.Secret") || strings.Contains(entry, "target.Auth") {
+		entry = quotedValue.ReplaceAllString(entry, "$1 (value not shown) into")
+	}
+	entry = unknownField.ReplaceAllString(entry, "unknown key (the defaults list every key: --print-defaults shows them)")
+	entry = strings.ReplaceAll(entry, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+	if key != "" {
+		entry = errorLine.ReplaceAllString(entry, fmt.Sprintf("%s (line %d): ", key, line))
+	}
+	return entry
+}
+
+// secretOnLine tells whether a key on line may hold a secret.
+func secretOnLine(n *yaml.Node, line int, path string) bool {
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		p := key.Value
+		if path != "" {
+			p = path + "." + key.Value
+		}
+		if key.Line == line && secretKey(p) || secretOnLine(value, line, p) {
+			return true
+		}
+	}
+	for _, c := range n.Content {
+		if n.Kind != yaml.MappingNode && secretOnLine(c, line, path) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
 	unknownName = regexp.MustCompile(`field (\S+) not found`)
-	badValue    = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)`")
+	badValue    = regexp.MustCompile("(?s)cannot unmarshal !!\\w+ `([^`]*)`")
 )
 
 // keyMatching is the dotted path of the key on line whose key and value
