@@ -32,6 +32,8 @@ func TestConfigurationPastItsBoundsStopsAtLoad(t *testing.T) {
 		{"request body of a terabyte", "credentials: {valid: x2345678}\nlimits: {request_body_bytes: 1000000000000}\n", "limits.request_body_bytes", false},
 		{"content max_rate_requests", "credentials: {valid: x2345678}\nlimits: {max_rate_requests: 4000000000}\n", "limits.max_rate_requests", true},
 		{"content abandon", "credentials: {valid: x2345678}\nabandon: 4000000000\n", "abandon", true},
+		{"an existing client that climbs out of its path", "credentials: {valid: x2345678}\nexisting: {limit_client: '7/../8'}\n", "existing.limit_client", false},
+		{"an existing client of two segments", "credentials: {valid: x2345678}\nexisting: {full_client: '7/8'}\n", "existing.full_client", false},
 		{"retry of a billion", "credentials: {valid: x2345678}\nretry: {attempts: 1000000000, max_wait: 100000h}\n", "retry.attempts", false},
 		{"retry of 100000h", "credentials: {valid: x2345678}\nretry: {attempts: 1, max_wait: 100000h}\n", "retry.max_wait", false},
 		{"rate NaN", "credentials: {valid: x2345678}\nrate: .nan\n", "rate:", false},

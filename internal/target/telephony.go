@@ -3,6 +3,7 @@ package target
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"github.com/confsuite/apiconform/runner"
 )
@@ -58,6 +59,16 @@ func (c *Telephony) validate() []error {
 	var errs []error
 	for i, s := range c.Resources {
 		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, TelephonyRuntime)...)
+	}
+	// An existing client goes into a path as one segment, unescaped
+	// like every var: it must name that client and nothing else.
+	for key, v := range map[string]string{"existing.archive_client": c.Existing.ArchiveClient,
+		"existing.full_client": c.Existing.FullClient, "existing.limit_client": c.Existing.LimitClient} {
+		if err := checkPathValue(key, v); err != nil {
+			errs = append(errs, err)
+		} else if strings.ContainsAny(v, "/?#") {
+			errs = append(errs, fmt.Errorf("%s: %q holds /, ? or #: a client id is one path segment", key, v))
+		}
 	}
 	l := c.Limits
 	for _, err := range []error{
