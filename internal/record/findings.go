@@ -132,9 +132,9 @@ func (t Tally) Causes(l Layout) []Cause {
 	return causes
 }
 
-// Blamed tells whether a cause could have kept the spec from a verdict:
+// blamed tells whether a cause could have kept the spec from a verdict:
 // it is not conformant, or its precondition was refused.
-func Blamed(s Spec) bool {
+func blamed(s Spec) bool {
 	return s.Outcome == NotConformant || s.Outcome == KnownFailure || s.Outcome == NotChecked && s.Reason == Precondition
 }
 
@@ -154,14 +154,14 @@ func (r *Run) Diagnose(l Layout) {
 		}
 	}
 	l.API = r.API
-	blamed := map[int]bool{}
+	attributed := map[int]bool{}
 	for _, c := range t.Causes(l) {
 		for i := range r.Specs {
 			s := &r.Specs[i]
-			if blamed[i] || !Blamed(*s) || !c.Matches(*s) {
+			if attributed[i] || !blamed(*s) || !c.Matches(*s) {
 				continue
 			}
-			blamed[i] = true
+			attributed[i] = true
 			v := s.Verdict
 			v.Outcome, v.Reason, v.Key, v.Message = NotChecked, Precondition, c.Key, c.Message
 			if s.Outcome == NotChecked {
