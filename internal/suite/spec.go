@@ -284,6 +284,8 @@ func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 			sents[i].Request.Create = true
 			tickets[i] = s.tracker.begin(kind, sents[i].Request, s.Client.Bound(sents[i].Request))
 			if tickets[i] == 0 {
+				// The batch is not sent: its creates begun so far never will be.
+				s.tracker.cancel(tickets[:i]...)
 				s.NotChecked(record.Verdict{Reason: record.Interrupted, Message: "the spec was ending before its create was sent"})
 			}
 		}

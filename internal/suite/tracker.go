@@ -133,6 +133,19 @@ func (t *tracker) begin(kind string, req runner.Request, bound time.Duration) in
 	return t.next
 }
 
+// cancel forgets creates begun and never sent (0 is no ticket).
+func (t *tracker) cancel(tickets ...int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, ticket := range tickets {
+		delete(t.pending, ticket)
+	}
+	if t.settled != nil {
+		close(t.settled)
+		t.settled = nil
+	}
+}
+
 // settle records what a create's answer made, from the goroutine that
 // sent it: it calls no Ginkgo function.
 func (t *tracker) settle(ticket int, kind string, at created, ex *runner.Exchange, vars map[string]string) {

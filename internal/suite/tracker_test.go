@@ -3,7 +3,10 @@ package suite
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/confsuite/apiconform/runner"
 )
 
 func TestCreatedIDIsTheLiteralTextTheTargetSent(t *testing.T) {
@@ -53,5 +56,24 @@ func TestShownIDsAreBounded(t *testing.T) {
 	}
 	if shortID("7001") != "7001" {
 		t.Errorf("a short id changed")
+	}
+}
+
+// Creates begun and never sent (the batch was abandoned) are not waited
+// for, nor reported as possibly left.
+func TestCancelledCreatesAreNotAwaited(t *testing.T) {
+	var tr tracker
+	a := tr.begin("extension", runner.Request{Method: "POST"}, time.Hour)
+	b := tr.begin("extension", runner.Request{Method: "POST"}, time.Hour)
+	tr.cancel(a, b, 0)
+	done := make(chan struct{})
+	go func() { tr.await(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(CreateGrace):
+		t.Fatal("await waited for creates that were never sent")
+	}
+	if len(tr.pending) != 0 || len(tr.unanswered) != 0 {
+		t.Errorf("pending %v, unanswered %v", tr.pending, tr.unanswered)
 	}
 }
