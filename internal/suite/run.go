@@ -174,7 +174,7 @@ func spec(env *Env, c Case) {
 		// removes gives it Ginkgo's grace period (30 s) to finish, instead
 		// of abandoning it at once; it ignores the context, and its own
 		// waits are bounded (CreateGrace, each removal's --timeout).
-		ginkgo.DeferCleanup(func(ginkgo.SpecContext) { s.tracker.drain(s) })
+		ginkgo.DeferCleanup(func(ctx ginkgo.SpecContext) { s.tracker.drain(ctx, s) })
 		c.Run(s)
 		if s.known != nil {
 			s.passedDespiteBaseline()

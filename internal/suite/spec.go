@@ -378,14 +378,30 @@ func (s *Spec) attempts(req runner.Request) []try {
 // waitOut waits out a throttled answer, and says whether to send again:
 // not when the wait would outlast the run (past its deadline no request
 // is sent), nor for a create whose spec is ending (the cleanup is waiting
-// for it; it stops waiting at once).
+// for it; it stops waiting at once), nor for a removal whose cleanup's
+// time is up.
 func (s *Spec) waitOut(req runner.Request, wait time.Duration) bool {
 	if deadline := s.Client.Deadline(); !deadline.IsZero() && time.Now().Add(wait).After(deadline) {
 		return false
 	}
-	if !req.Create || s.tracker == nil {
+	if s.tracker == nil {
 		time.Sleep(wait)
 		return true
+	}
+	if !req.Create {
+		ctx := s.tracker.cleanup()
+		if !req.Cleanup || ctx == nil {
+			time.Sleep(wait)
+			return true
+		}
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			return true
+		case <-ctx.Done():
+			return false // the cleanup's time is up: the removal is named as left
+		}
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()

@@ -3,6 +3,7 @@ package suite
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,10 @@ type tracker struct {
 	settled    chan struct{} // closed and replaced whenever a create settles
 	ended      chan struct{} // closed when the cleanup begins
 	refused    []refusal     // created with an id no path can hold, not yet reported
+	// ctx is the cleanup's: Ginkgo ends it when the cleanup's time after
+	// an interrupt is up, and a removal waiting out a throttled answer
+	// stops waiting then, so what is left is still named.
+	ctx context.Context
 }
 
 // inflight is a create on the wire.
@@ -185,6 +190,13 @@ func (t *tracker) settle(ticket int, kind string, at created, ex *runner.Exchang
 	t.created = append(t.created, r)
 }
 
+// cleanup is the cleanup's context, or nil before the cleanup begins.
+func (t *tracker) cleanup() context.Context {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ctx
+}
+
 // ending tells whether the spec's cleanup has begun.
 func (t *tracker) ending() bool {
 	t.mu.Lock()
@@ -279,7 +291,10 @@ func (t *tracker) forget(kind, id string) {
 // Removals go InFlight at a time: each batch is the last InFlight still
 // there, and starts when the one before it has ended, so nothing is
 // removed before what was created after it.
-func (t *tracker) drain(s *Spec) {
+func (t *tracker) drain(ctx context.Context, s *Spec) {
+	t.mu.Lock()
+	t.ctx = ctx
+	t.mu.Unlock()
 	s.flush(0)
 	defer s.finished()
 	t.mu.Lock()
