@@ -54,8 +54,10 @@ func (s *Spec) createdBy(step target.Step, ex *runner.Exchange) created {
 	}
 	switch {
 	case !found:
-	case src.Header != "" && src.Pattern == "" && strings.Contains(text, "/"):
+	case isLocation(src.Header) && src.Pattern == "" && strings.Contains(text, "/"):
 		// A whole Location is an address, not an id.
+	case unsafeID(text) != "" && s.removedBy(step.Creates, "address"):
+		// Unusable in a path, and not needed: the address removes it.
 	case unsafeID(text) != "":
 		c.refusedID, c.refused = text, fmt.Sprintf("the id %q (from the %s) cannot be put into a path safely: %s", shortID(text), c.where, unsafeID(text))
 	default:
@@ -118,6 +120,18 @@ func (s *Spec) address(ex *runner.Exchange, header, raw string) (string, string)
 func (s *Spec) CreatedID(sent Sent, ex *runner.Exchange) (id string, ok bool, where string) {
 	c := s.createdBy(sent.Step, ex)
 	return c.id, c.idSet, c.where
+}
+
+// removedBy tells whether what a create of kind makes is removed through
+// the placeholder name ({id}, {address}) and not the other: an unusable
+// id need not stop the removal of what its address names.
+func (s *Spec) removedBy(kind, name string) bool {
+	step, _, err := s.Deployment.Step(s.Row.ID, "remove_"+kind)
+	if err != nil {
+		return false
+	}
+	has := step.Placeholders()
+	return slices.Contains(has, name) && !slices.Contains(has, map[string]string{"id": "address", "address": "id"}[name])
 }
 
 // isLocation says whether a header name is one that carries an address.

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -65,5 +67,35 @@ func TestCreatedByReadsIdsAndAddressesFromWhereTheStepSays(t *testing.T) {
 				t.Errorf("why the address cannot be used: %q, want %q in it", got.addressWhy, c.why)
 			}
 		})
+	}
+}
+
+// An id unusable in a path does not stop a removal that goes by the
+// create's address; one that goes by {id} refuses it.
+func TestUnsafeIDMattersOnlyToARemovalByID(t *testing.T) {
+	client, err := runner.New(runner.Options{Target: "http://127.0.0.1:9/", Redactor: runner.NewRedactor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		removal string
+		refused bool
+	}{
+		{`{method: DELETE, path: "{address}", codes: [204]}`, false},
+		{`{method: DELETE, path: "/client/{client}/extension/{id}", codes: [204]}`, true},
+	} {
+		cfg := "credentials: {valid: some-token-1}\nrequests: {remove_extension: " + c.removal + "}\n"
+		tel, err := target.LoadTelephony(target.Source{Name: "t.yaml", Dir: fstest.MapFS{"t.yaml": {Data: []byte(cfg)}}, File: "t.yaml"}, runner.NewRedactor())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Spec{Env: &Env{Client: client, Deployment: &tel.Deployment}, Row: catalog.Row{ID: "tel.post.201"}}
+		h := http.Header{}
+		h.Set("Location", "/api/ver1.0/client/1001/extension/x")
+		got := s.createdBy(target.Step{Creates: "extension"}, &runner.Exchange{URL: "http://127.0.0.1:9/api/ver1.0/client/1001/extension/", Status: 201,
+			ResponseHeader: h, Body: []byte(`{"id":"a/b"}`)})
+		if (got.refused != "") != c.refused || got.idSet {
+			t.Errorf("removal %s: got %+v", c.removal, got)
+		}
 	}
 }
