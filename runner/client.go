@@ -511,6 +511,19 @@ func (c *Client) Do(req Request) *Exchange {
 		defer func() { c.recorder(ex) }()
 	}
 	resp, err := c.http.Do(hr)
+	if errors.Is(err, errQuarantined) && (hr.Body == nil || hr.GetBody != nil) {
+		// The connection the transport chose was closing after a bodiless
+		// answer (tap.go) and took nothing of this request: send it once
+		// more, on another.
+		again := hr.Clone(traced)
+		if hr.GetBody != nil {
+			if again.Body, err = hr.GetBody(); err != nil {
+				ex.Err = fmt.Errorf("build request: %w", err)
+				return ex
+			}
+		}
+		resp, err = c.http.Do(again)
+	}
 	ex.FirstByte = time.Since(start)
 	if err != nil {
 		ex.Elapsed = time.Since(start)
