@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,15 +147,15 @@ func nameKey(root *yaml.Node, entry string) string {
 	}
 	key := ""
 	if match != nil {
-		key = keyMatching(root, line, "", match)
+		key = keyMatching(root, line, match)
 	}
 	if key == "" {
-		key = keyAt(root, line, "")
+		key = keyAt(root, line)
 	}
 	// A value under credentials or auth may be a secret: the decoder's
 	// message quotes it, so the quote goes, also when the line holds such
 	// a key beside another or the value was to become a secret.
-	if secretKey(key) || key == "" || secretOnLine(root, line, "") || strings.Contains(entry, "target.Secret") || strings.Contains(entry, "target.Auth") {
+	if secretKey(key) || key == "" || secretOnLine(root, line) || strings.Contains(entry, "target.Secret") || strings.Contains(entry, "target.Auth") {
 		entry = quotedValue.ReplaceAllString(entry, "$1 (value not shown) into")
 	}
 	entry = unknownField.ReplaceAllString(entry, "unknown key (the defaults list every key: --print-defaults shows them)")
@@ -165,40 +166,25 @@ func nameKey(root *yaml.Node, entry string) string {
 	return entry
 }
 
-// secretOnLine tells whether a key on line may hold a secret.
-func secretOnLine(n *yaml.Node, line int, path string) bool {
-	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-		key, value := n.Content[i], n.Content[i+1]
-		p := key.Value
-		if path != "" {
-			p = path + "." + key.Value
-		}
-		if key.Line == line && secretKey(p) || secretOnLine(value, line, p) {
-			return true
-		}
-	}
-	for _, c := range n.Content {
-		if n.Kind != yaml.MappingNode && secretOnLine(c, line, path) {
-			return true
-		}
-	}
-	return false
-}
-
 var (
 	unknownName = regexp.MustCompile(`field (\S+) not found`)
 	badValue    = regexp.MustCompile("(?s)cannot unmarshal !!\\w+ `([^`]*)`")
 )
 
-// keyMatching is the dotted path of the key on line whose key and value
-// nodes match, or "".
-func keyMatching(n *yaml.Node, line int, path string, match func(key, value *yaml.Node) bool) string {
+// onLine is a key on a line of the file: its dotted path and its nodes.
+type onLine struct {
+	path       string
+	key, value *yaml.Node
+}
+
+// keysOn lists the keys on line, each after the keys nested in its value
+// (the deepest first).
+func keysOn(n *yaml.Node, line int, path string) []onLine {
+	var out []onLine
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if k := keyMatching(c, line, path, match); k != "" {
-				return k
-			}
+			out = append(out, keysOn(c, line, path)...)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -207,54 +193,38 @@ func keyMatching(n *yaml.Node, line int, path string, match func(key, value *yam
 			if path != "" {
 				p = path + "." + key.Value
 			}
-			if key.Line == line && match(key, value) {
-				return p
-			}
-			if k := keyMatching(value, line, p, match); k != "" {
-				return k
+			out = append(out, keysOn(value, line, p)...)
+			if key.Line == line {
+				out = append(out, onLine{p, key, value})
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if k := keyMatching(c, line, fmt.Sprintf("%s[%d]", path, i), match); k != "" {
-				return k
-			}
+			out = append(out, keysOn(c, line, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return out
+}
+
+// keyMatching is the dotted path of the key on line whose key and value
+// nodes match, or "".
+func keyMatching(root *yaml.Node, line int, match func(key, value *yaml.Node) bool) string {
+	for _, k := range keysOn(root, line, "") {
+		if match(k.key, k.value) {
+			return k.path
 		}
 	}
 	return ""
 }
 
 // keyAt is the dotted path of the deepest key on line, or "".
-func keyAt(n *yaml.Node, line int, path string) string {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			if k := keyAt(c, line, path); k != "" {
-				return k
-			}
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key, value := n.Content[i], n.Content[i+1]
-			p := key.Value
-			if path != "" {
-				p = path + "." + key.Value
-			}
-			if k := keyAt(value, line, p); k != "" {
-				return k
-			}
-			if key.Line == line {
-				return p
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			if k := keyAt(c, line, fmt.Sprintf("%s[%d]", path, i)); k != "" {
-				return k
-			}
-		}
-	}
-	return ""
+func keyAt(root *yaml.Node, line int) string {
+	return keyMatching(root, line, func(_, _ *yaml.Node) bool { return true })
+}
+
+// secretOnLine tells whether a key on line may hold a secret.
+func secretOnLine(root *yaml.Node, line int) bool {
+	return slices.ContainsFunc(keysOn(root, line, ""), func(k onLine) bool { return secretKey(k.path) })
 }
 
 // Fill replaces each {name} in template with vars[name]; an unknown
