@@ -338,33 +338,42 @@ func TestCreateAnswering200BlamesPostAlone(t *testing.T) {
 // Collision probes given existing data send the colliding request alone,
 // and their names say so; the limit probe on a client of its own runs too.
 func TestTelephonyCollisionsAgainstExistingData(t *testing.T) {
+	srv := reftel.New(reftel.DefaultSeed())
+	againstExisting(t, srv, `{name: reception, limit_client: "1001"}`, "tel.400.already_exists || tel.400.limit_exceeded",
+		"[against existing.name]", "[on existing.limit_client]")
+	if left := srv.Created(); len(left) > 0 {
+		t.Errorf("left on the server: %v", left)
+	}
+}
+
+// againstExisting runs the two specs filter selects with the reference
+// configuration plus existing, wants both passed, each named as given.
+func againstExisting(t *testing.T, srv http.Handler, existing, filter string, names ...string) run {
+	t.Helper()
 	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Abs("../../fixtures/files")
 	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
-	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {name: reception, limit_client: \"1001\"}\n"
+	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: " + existing + "\n"
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := reftel.New(reftel.DefaultSeed())
-	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.already_exists || tel.400.limit_exceeded")
+	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter="+filter)
 	if r.Exit != 0 || r.Report.Passed != 2 {
 		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
 	}
-	names := ""
+	all := ""
 	for _, c := range r.Report.Results {
-		names += c.Name + "\n"
+		all += c.Name + "\n"
 	}
-	for _, want := range []string{"[against existing.name]", "[on existing.limit_client]"} {
-		if !strings.Contains(names, want) {
-			t.Errorf("no spec named %q:\n%s", want, names)
+	for _, want := range names {
+		if !strings.Contains(all, want) {
+			t.Errorf("no spec named %q:\n%s", want, all)
 		}
 	}
-	if left := srv.Created(); len(left) > 0 {
-		t.Errorf("left on the server: %v", left)
-	}
+	return r
 }
 
 // A client at its limit and a client with an archive pending, named as
@@ -384,29 +393,8 @@ func TestTelephonyLimitAndArchiveAgainstExistingData(t *testing.T) {
 	if code := do("POST", "record/archive/", `{"start_datetime":"2026-01-01 00:00:00","end_datetime":"2026-01-31 23:59:59"}`); code != 201 {
 		t.Fatalf("the archive request answered %d", code)
 	}
-	fixture, err := os.ReadFile("../../fixtures/telephony.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Abs("../../fixtures/files")
-	cfg := filepath.Join(t.TempDir(), "telephony.yaml")
-	text := strings.ReplaceAll(string(fixture), "files/", files+"/") + "existing: {full_client: \"1001\", archive_client: \"1001\"}\n"
-	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r := runSuite(t, "telephony", srv, nil, "--config="+cfg, "--ginkgo.label-filter=tel.400.limit_exceeded || tel.400.archive_already_requested")
-	if r.Exit != 0 || r.Report.Passed != 2 {
-		t.Fatalf("want both specs passed: exit %d %+v\n%s", r.Exit, r.Report, tail(r.Output))
-	}
-	names := ""
-	for _, c := range r.Report.Results {
-		names += c.Name + "\n"
-	}
-	for _, want := range []string{"[against existing.full_client]", "[against existing.archive_client]"} {
-		if !strings.Contains(names, want) {
-			t.Errorf("no spec named %q:\n%s", want, names)
-		}
-	}
+	r := againstExisting(t, srv, `{full_client: "1001", archive_client: "1001"}`, "tel.400.limit_exceeded || tel.400.archive_already_requested",
+		"[against existing.full_client]", "[against existing.archive_client]")
 	if r.Requests != 3 {
 		t.Errorf("want the preflight and one request each, got %d requests", r.Requests)
 	}
