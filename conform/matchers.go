@@ -9,12 +9,13 @@ import (
 
 	"github.com/onsi/gomega/types"
 
+	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/runner"
 )
 
-// Formats of a Content API answer, for ContentRow.
+// Formats an answer may be asked for, for Row.
 const (
 	JSON = check.JSON
 	XML  = check.XML
@@ -23,52 +24,29 @@ const (
 // maxBody is the most of a response body a matcher reads.
 const maxBody = 1 << 20
 
-// TelephonyRow matches an *http.Response that answers the Telephony API
-// row id (docs/specs.md lists the ids) the way the page says, in the
-// strict reading: Expect(resp).To(conform.TelephonyRow("tel.403.user_blocked")).
-func TelephonyRow(id string) types.GomegaMatcher {
-	return &rowMatcher{api: "telephony", id: id, judge: func(row catalog.Row, ex *runner.Exchange) ([]check.Problem, error) {
-		if row.Method != "" {
-			return check.Success(ex, row.Code), nil
-		}
-		t, err := check.NewTelephony(check.Strict)
-		if err != nil {
-			return nil, err
-		}
-		return t.Error(ex, row), nil
-	}}
+// Row matches an *http.Response that answers the named API's row id
+// (docs/specs.md lists the ids) the way the page says, in the strict
+// reading, judged as the API's own suite judges it. format is the format
+// the request asked for (JSON or XML) where the API has formats, else "";
+// each map pins the placeholders of one expected message
+// ({"parameterName": "geo_id"}), where the API's errors are messages.
+func Row(api, id, format string, pins ...map[string]string) types.GomegaMatcher {
+	return &rowMatcher{api: api, id: id, format: format, pins: pins}
 }
 
-// ContentRow matches an *http.Response that answers the Content API row id
-// in format (JSON or XML) the way the page says, in the strict reading (a
-// 200 by its code: the page states the format of error messages only).
-// Each map pins the placeholders of one expected message
-// ({"parameterName": "geo_id"}); with none, one message with any values.
-func ContentRow(id, format string, messages ...map[string]string) types.GomegaMatcher {
-	return &rowMatcher{api: "content", id: id, judge: func(row catalog.Row, ex *runner.Exchange) ([]check.Problem, error) {
-		c, err := check.NewContent(check.Strict)
-		if err != nil {
-			return nil, err
-		}
-		if row.Code == http.StatusOK {
-			return c.Success(ex, format), nil
-		}
-		if len(messages) == 0 {
-			messages = []map[string]string{{}}
-		}
-		var want []check.Message
-		for _, m := range messages {
-			want = append(want, check.Message{Template: row.Message, Values: m, Lenient: row.Lenient, Wordings: row.Wordings})
-		}
-		return c.Errors(ex, format, row.Code, want), nil
-	}}
+// TelephonyRow is Row("telephony", id, "").
+func TelephonyRow(id string) types.GomegaMatcher { return Row("telephony", id, "") }
+
+// ContentRow is Row("content", id, format, pins...).
+func ContentRow(id, format string, pins ...map[string]string) types.GomegaMatcher {
+	return Row("content", id, format, pins...)
 }
 
 type rowMatcher struct {
-	api, id  string
-	judge    func(catalog.Row, *runner.Exchange) ([]check.Problem, error)
-	row      catalog.Row
-	problems []check.Problem
+	api, id, format string
+	pins            []map[string]string
+	row             catalog.Row
+	problems        []check.Problem
 }
 
 func (m *rowMatcher) Match(actual any) (bool, error) {
@@ -76,7 +54,11 @@ func (m *rowMatcher) Match(actual any) (bool, error) {
 	if !ok || resp == nil {
 		return false, fmt.Errorf("conform: want an *http.Response, got %T", actual)
 	}
-	cat, err := catalog.Load(m.api)
+	a, err := apis.Find(m.api)
+	if err != nil {
+		return false, fmt.Errorf("conform: %w", err)
+	}
+	cat, err := a.Catalog()
 	if err != nil {
 		return false, err
 	}
@@ -98,7 +80,7 @@ func (m *rowMatcher) Match(actual any) (bool, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	ex := &runner.Exchange{Status: resp.StatusCode, Proto: resp.Proto, ResponseHeader: resp.Header, Body: body}
-	if m.problems, err = m.judge(m.row, ex); err != nil {
+	if m.problems, err = a.Judge(m.row, ex, m.format, m.pins); err != nil {
 		return false, err
 	}
 	return len(m.problems) == 0, nil

@@ -21,20 +21,24 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/record"
-	"github.com/confsuite/apiconform/internal/refserver"
+	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/report"
 )
 
 func main() {
 	bin := flag.String("bin", "bin", "folder holding the compiled suites, <api>.test")
 	reports := flag.String("reports", "reports", "folder the records, JUnit reports, index.html and summary.json are written to")
-	apis := flag.String("apis", refserver.Names(), "the APIs to check, separated by |")
-	profiles := flag.String("profiles", refserver.Profiles, "the reference servers' deployment profiles to check, separated by |")
+	names := flag.String("apis", apis.Names(), "the APIs to check, separated by |")
+	profiles := flag.String("profiles", apis.Profiles(), "the reference servers' deployment profiles to check, separated by |")
 	flag.Parse()
 	exit := 0
 	var runs []report.Run
 	for _, profile := range strings.Split(*profiles, "|") {
-		for _, api := range strings.Split(*apis, "|") {
+		for _, api := range strings.Split(*names, "|") {
+			a, err := apis.Find(api)
+			if err == nil && !a.HasProfile(profile) {
+				continue // the API has no reference deployment of that profile
+			}
 			r, code, err := run(api, profile, *bin, *reports, flag.Args())
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s (%s): %v\n", api, profile, err)
@@ -56,14 +60,22 @@ func main() {
 }
 
 // profileRun is where a profile's reports go and the suite's arguments
-// for it: the default profile is the suites' built-in configuration; any
-// other runs with fixtures/<api>-<profile>.yaml and --require-all, so a
-// spec it cannot drive fails.
+// for it: the API's default profile is the suite's built-in configuration;
+// any other runs with the profile's configuration file (a path in this
+// repository) and --require-all, so a spec it cannot drive fails.
 func profileRun(api, profile, reports string) (string, []string, error) {
-	if profile == "default" {
+	a, err := apis.Find(api)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := a.Profile(profile)
+	if err != nil {
+		return "", nil, err
+	}
+	if p.Name == a.Profiles[0].Name {
 		return reports, nil, nil
 	}
-	cfg, err := filepath.Abs(filepath.Join("fixtures", api+"-"+profile+".yaml"))
+	cfg, err := filepath.Abs(filepath.FromSlash(p.Config.Name))
 	if err != nil {
 		return "", nil, err
 	}
@@ -76,7 +88,7 @@ func profileRun(api, profile, reports string) (string, []string, error) {
 func run(api, profile, bin, reports string, extra []string) (report.Run, int, error) {
 	var none report.Run
 	// The fault trigger is on, so the documented 500 can be provoked.
-	handler, err := refserver.New(api, &refserver.Options{Fault: true, Profile: profile})
+	handler, err := apis.Server(api, profile, true)
 	if err != nil {
 		return none, 0, err
 	}

@@ -20,15 +20,32 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confsuite/apiconform/internal/refserver"
+	"github.com/confsuite/apiconform/apis"
 )
+
+// options are the reference servers' own switches.
+type options struct {
+	fault   bool   // the API's fault trigger answers 500 (its FaultHelp says which)
+	profile string // the deployment profile, "" for the API's default
+}
+
+// faultHelp says what --fault does, per API that has a fault trigger.
+func faultHelp() string {
+	help := "make the API's fault trigger answer 500"
+	for _, a := range apis.All {
+		if a.FaultHelp != "" {
+			help += "; " + a.Name + ": " + a.FaultHelp
+		}
+	}
+	return help
+}
 
 func main() {
 	api, addr, opts, code := parseArgs(os.Args[1:], os.Stdout, os.Stderr)
 	if api == "" {
 		os.Exit(code)
 	}
-	handler, err := refserver.New(api, opts)
+	h, err := apis.Server(api, opts.profile, opts.fault)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -38,8 +55,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "listen %s: %v\n", addr, err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	profile := opts.Profile
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	profile := opts.profile
 	if profile == "" {
 		profile = "default"
 	}
@@ -62,14 +79,16 @@ func main() {
 // come before or after it. With --help (or -h) it writes the usage to stdout
 // and returns no API and exit code 0; on a mistake it writes the error and
 // the usage to stderr and returns no API and exit code 2.
-func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts *refserver.Options, code int) {
+func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts *options, code int) {
 	fs := flag.NewFlagSet("refserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
 	addrFlag := fs.String("addr", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
-	opts = refserver.RegisterFlags(fs)
+	opts = &options{}
+	fs.BoolVar(&opts.fault, "fault", false, faultHelp())
+	fs.StringVar(&opts.profile, "profile", "default", "deployment profile, "+apis.Profiles()+" (each API's refserver package comment describes its variant)")
 	usage := func(w io.Writer) {
-		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", refserver.Names(), refserver.Profiles)
+		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", apis.Names(), apis.Profiles())
 		fmt.Fprintln(w, "Starts a built-in reference server and prints its base URL; stops on SIGINT or SIGTERM.")
 		fmt.Fprintln(w, "Flags (before or after the API's name):")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -84,7 +103,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts 
 			fmt.Fprintln(w)
 		})
 	}
-	fail := func(format string, a ...any) (string, string, *refserver.Options, int) {
+	fail := func(format string, a ...any) (string, string, *options, int) {
 		if format != "" {
 			fmt.Fprintf(stderr, format+"\n", a...)
 		}
@@ -106,7 +125,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts 
 		return fail("")
 	}
 	if fs.NArg() == 0 {
-		return fail("refserver: name the API, one of %s", refserver.Names())
+		return fail("refserver: name the API, one of %s", apis.Names())
 	}
 	api = fs.Arg(0)
 	if help, err := parse(fs.Args()[1:]); help {

@@ -29,8 +29,8 @@ func TestParseArgs(t *testing.T) {
 		if api != tc.api || addr != tc.addr || code != tc.code {
 			t.Errorf("%q: got api %q addr %q code %d, want %q %q %d", tc.args, api, addr, code, tc.api, tc.addr, tc.code)
 		}
-		if tc.api != "" && (opts.Profile != tc.profile || opts.Fault != tc.fault) {
-			t.Errorf("%q: got profile %q fault %v", tc.args, opts.Profile, opts.Fault)
+		if tc.api != "" && (opts.profile != tc.profile || opts.fault != tc.fault) {
+			t.Errorf("%q: got profile %q fault %v", tc.args, opts.profile, opts.fault)
 		}
 		if !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
 			t.Errorf("%q: stdout %q, stderr %q; want %q, %q", tc.args, stdout.String(), stderr.String(), tc.stdout, tc.stderr)

@@ -13,7 +13,7 @@ func exchange(contentType, body string, status int) *runner.Exchange {
 }
 
 func BenchmarkTelephonyError(b *testing.B) {
-	t, err := NewTelephony(Strict)
+	t, err := NewStatusBody("telephony-error.schema.json", Strict)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func BenchmarkContentErrorsXML(b *testing.B) {
 }
 
 func benchmarkContent(b *testing.B, format, contentType, body string) {
-	c, err := NewContent(Strict)
+	c, err := NewMessages("content-errors.schema.json", Strict)
 	if err != nil {
 		b.Fatal(err)
 	}

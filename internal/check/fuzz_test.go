@@ -29,11 +29,11 @@ func FuzzDecodeJSON(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	tel, err := NewTelephony(Strict)
+	tel, err := NewStatusBody("telephony-error.schema.json", Strict)
 	if err != nil {
 		f.Fatal(err)
 	}
-	con, err := NewContent(Lenient)
+	con, err := NewMessages("content-errors.schema.json", Lenient)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func FuzzParseXMLErrors(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	con, err := NewContent(Strict)
+	con, err := NewMessages("content-errors.schema.json", Strict)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestViolationsTurnsAValidatorPanicIntoAViolation(t *testing.T) {
 
 func telephonyProblems(t *testing.T, reading Reading, body string) []Problem {
 	t.Helper()
-	tel, err := NewTelephony(reading)
+	tel, err := NewStatusBody("telephony-error.schema.json", reading)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func telephonyProblems(t *testing.T, reading Reading, body string) []Problem {
 
 func contentProblems(t *testing.T, reading Reading, body string) []Problem {
 	t.Helper()
-	c, err := NewContent(reading)
+	c, err := NewMessages("content-errors.schema.json", reading)
 	if err != nil {
 		t.Fatal(err)
 	}

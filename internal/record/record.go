@@ -7,6 +7,8 @@
 package record
 
 import (
+	"github.com/confsuite/apiconform/internal/catalog"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -208,7 +210,9 @@ type Asked struct {
 type Run struct {
 	SchemaVersion int    `json:"schema_version"`
 	API           string `json:"api"`
-	Page          string `json:"page"` // the documentation page's file name
+	// Documented is the API's catalog the run was judged against: the
+	// page and its rows, so the record reads alone, on any build.
+	Documented *catalog.Catalog `json:"documented,omitempty"`
 	Asked
 	// Stopped says why the run could not start or did not finish
 	// (a configuration error, an interrupt); "" for a run that did.

@@ -105,14 +105,12 @@ type view struct {
 	Unreadable []Unreadable
 	Attention  []*runView // runs that stopped, have findings, or left something
 	APIs       []*apiView
-	Catalog    string // the catalog this report reads rows from
 }
 
 type runView struct {
 	*Run
 	Anchor, Matrix    string
 	Duration          string
-	OtherCatalog      bool // recorded against another catalog than the one read here
 	NotConformantRows []rowView
 	KnownRows         []rowView
 	NotCheckedRows    []rowView
@@ -171,12 +169,11 @@ type badge struct {
 }
 
 func newView(s *Summary) view {
-	v := view{Unreadable: s.Unreadable, Catalog: catalog.Hash()}
+	v := view{Unreadable: s.Unreadable}
 	apis := map[string]*apiView{}
 	for i := range s.Runs {
 		r := &s.Runs[i]
-		rv := &runView{Run: r, Anchor: "run-" + slug(r.API) + "-" + slug(r.Profile), Matrix: "matrix-" + slug(r.API),
-			OtherCatalog: r.Catalog != v.Catalog, anchors: map[string]string{}}
+		rv := &runView{Run: r, Anchor: "run-" + slug(r.API) + "-" + slug(r.Profile), Matrix: "matrix-" + slug(r.API), anchors: map[string]string{}}
 		if d := r.Finished.Sub(r.Started); !r.Started.IsZero() && !r.Finished.IsZero() && d >= 0 {
 			rv.Duration = d.Round(time.Millisecond).String()
 		}

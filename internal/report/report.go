@@ -81,7 +81,7 @@ type Run struct {
 	Specs []Spec `json:"specs"`
 
 	rec  *record.Run
-	cat  *catalog.Catalog // nil for an API the catalog does not know
+	cat  *catalog.Catalog // nil for a record that carries no catalog
 	rows []record.Row
 }
 
@@ -212,9 +212,9 @@ func FromRecord(rec *record.Run, name, profile string) Run {
 	if r.Findings == nil {
 		r.Findings = []record.Finding{}
 	}
-	if cat, err := catalog.Load(rec.API); err == nil {
+	if cat := rec.Documented; cat != nil {
 		r.cat = cat
-		r.Page = "internal/catalog/pages/" + cat.Page
+		r.Page = cat.Dir + "/" + cat.Page
 		r.rows = rec.Rows(cat)
 	}
 	for _, row := range r.rows {

@@ -18,19 +18,20 @@ import (
 // every report with the catalog's hash.
 const Version = "0.4.0"
 
-// versionLine names the suite's version and the catalog it checks against.
-func versionLine() string {
-	return fmt.Sprintf("apiconform %s (catalog %s)", Version, catalog.Hash())
+// versionLine names the suite's version and the API's catalog it checks
+// against.
+func versionLine(a *API) string {
+	return fmt.Sprintf("apiconform %s (%s catalog %s)", Version, a.Name, a.Version())
 }
 
 // banner says what is about to happen, before the first spec.
-func banner(w io.Writer, api string, env *Env, o *Options, config, reportPath string) {
+func banner(w io.Writer, a *API, env *Env, o *Options, config, reportPath string) {
 	rate := "unpaced"
 	if env.paced > 0 {
 		rate = fmt.Sprintf("%g requests a second", env.paced)
 	}
 	fmt.Fprintf(w, "%s: %s conformance\n  target:  %s\n  config:  %s\n  reading: %s   rate: %s   proxy: %s\n  reports: %s\n",
-		versionLine(), api, env.Client.Base(), config, env.Reading, rate, env.Client.ProxyFor(), reportPath)
+		versionLine(a), a.Name, env.Client.Base(), config, env.Reading, rate, env.Client.ProxyFor(), reportPath)
 	cfg, _ := ginkgo.GinkgoConfiguration()
 	for _, extra := range []struct{ name, value string }{
 		{"filter", filterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},

@@ -14,17 +14,18 @@ import (
 // list prints every spec with its row, labels and the configuration keys
 // that steer it, and, for the configuration given (or the built-in one),
 // whether it would run or skip and why. It sends nothing.
-func list(api string, o *Options, setup Setup) {
+func list(a *API, o *Options) {
+	api := a.Name
 	o.resolvePaths()
 	if o.Target == "" {
 		o.Target = "http://127.0.0.1:1" // never contacted
 	}
-	env, src, cases, err := prepare(api, o, runner.NewRedactor(), setup)
+	env, src, cases, err := prepare(a, o, runner.NewRedactor())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", api, err)
 		os.Exit(ExitConfig)
 	}
-	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(), api, len(cases), src.Name)
+	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(a), api, len(cases), src.Name)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "id\tpage line\tlabels\tconfigured by\twith this configuration")
 	for _, c := range cases {

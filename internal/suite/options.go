@@ -1,9 +1,10 @@
-// Package suite is what every API suite shares: the command-line options, the
-// environment a spec runs in (client, reading, skips, cleanup), turning
-// cases into Ginkgo specs, and writing the JUnit report.
+// Package suite is what every API's suite shares: an API as one value
+// (API), the environment a spec runs in (client, reading, skips, cleanup),
+// turning cases into Ginkgo specs, the command-line options, and the
+// run's record and reports.
 //
-// What an API's rows are is in internal/catalog; how to provoke them is in
-// suites/<api>; what a conforming answer looks like is in internal/check.
+// Everything about one API is in its folder, apis/<api>; what a
+// conforming answer looks like is in internal/check.
 package suite
 
 import (
@@ -22,8 +23,11 @@ import (
 	"github.com/confsuite/apiconform/runner"
 )
 
-// Options are a run's settings, from flags.
-type Options struct {
+// Settings are a run's settings: what the flags of the same names set
+// (README, "Flags"), and what a suite embedded in a caller's Ginkgo tree is
+// given (conform.Settings is this type); left empty, each takes its flag's
+// default.
+type Settings struct {
 	Target  string
 	Config  string
 	Reports string
@@ -46,11 +50,17 @@ type Options struct {
 	StrictBaseline       bool
 	Record               string // the HAR file every exchange is written to (--record)
 	Replay               string // the HAR file whose answers are judged instead of a target's (--replay)
-	List                 bool
-	Version              bool
-	Help                 bool
-	PrintDefaults        bool          // print the API's embedded defaults: every configuration key
-	own                  *flag.FlagSet // the flags above alone, for --help-conformance
+}
+
+// Options are the command line: a run's settings, and the commands that
+// only print.
+type Options struct {
+	Settings
+	List          bool
+	Version       bool
+	Help          bool
+	PrintDefaults bool          // print the API's embedded defaults: every configuration key
+	own           *flag.FlagSet // the suite's own flags alone, for --help-conformance
 }
 
 // RegisterFlags declares the options on fs; call it at package level in a
@@ -58,7 +68,7 @@ type Options struct {
 // both work. A command line that cannot be parsed (a misspelt flag, a bad
 // value) still leaves the API's report, saying so, in place of an earlier
 // run's.
-func RegisterFlags(fs *flag.FlagSet, api string) *Options {
+func RegisterFlags(fs *flag.FlagSet, api *API) *Options {
 	o := &Options{}
 	usage := fs.Usage
 	// The flag package has printed what is wrong; --help gets every flag

@@ -22,7 +22,6 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
-	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/junit"
@@ -232,7 +231,6 @@ type Variant struct {
 // Plan is one API's suite for one deployment: its probes by the names the
 // catalog uses, how its answers are judged, and its variants.
 type Plan struct {
-	API        string
 	Deployment *target.Deployment
 	Probes     map[string]Probe
 	Variants   []Variant // none: one spec per probe
@@ -248,18 +246,14 @@ type Plan struct {
 
 // Cases pairs every catalog row with its probes, each split by its items
 // and the plan's variants, and wires the plan into env.
-func Cases(env *Env, p Plan) ([]Case, error) {
-	cat, err := catalog.Load(p.API)
-	if err != nil {
-		return nil, err
-	}
+func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 	rows := map[string]bool{}
 	for _, row := range cat.Rows {
 		rows[row.ID] = true
 	}
 	for _, id := range p.Deployment.RowScoped() {
 		if !rows[id] {
-			return nil, fmt.Errorf("config: requests.%s/…: %s is not a row of the %s catalog (docs/specs.md lists them)", id, id, p.API)
+			return nil, fmt.Errorf("config: requests.%s/…: %s is not a row of the %s catalog (docs/specs.md lists them)", id, id, env.API)
 		}
 	}
 	env.Deployment, env.check, env.Throttled, env.Observe, env.fresh = p.Deployment, p.Check, p.Throttled, p.Observe, p.Fresh
@@ -277,7 +271,7 @@ func Cases(env *Env, p Plan) ([]Case, error) {
 		for _, name := range row.Probes {
 			probe, ok := p.Probes[name]
 			if !ok {
-				return nil, fmt.Errorf("catalog %s: row %s names probe %q, which suites/%s does not define", p.API, row.ID, name, p.API)
+				return nil, fmt.Errorf("catalog %s: row %s names probe %q, which %s does not define", env.API, row.ID, name, cat.Dir)
 			}
 			items := []Item{{}}
 			if probe.Items != nil {
@@ -439,26 +433,6 @@ func (p Probe) run() func(*Spec) {
 	}
 }
 
-// Setup loads an API's configuration and returns its cases.
-type Setup func(env *Env, src target.Source) ([]Case, error)
-
-// SetupWith makes an API's Setup from its configuration loader and its
-// plan.
-func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), plan func(*Env, *C) (Plan, error)) Setup {
-	return func(env *Env, src target.Source) ([]Case, error) {
-		cfg, err := load(src, env.Client.Redactor())
-		if err != nil {
-			return nil, err
-		}
-		p, err := plan(env, cfg)
-		if err != nil {
-			return nil, err
-		}
-		env.pace(p.Deployment)
-		return Cases(env, p)
-	}
-}
-
 // Embed registers an API's suite in a Ginkgo tree the caller runs (the
 // public package conform calls it), with options as the standalone flags
 // would give them; unset ones take the flags' defaults. A suite that cannot
@@ -466,14 +440,16 @@ func SetupWith[C any](load func(target.Source, *runner.Redactor) (*C, error), pl
 // shows it, and sends nothing. After the run it prints the row verdicts;
 // with o.Reports set, it writes the run's record, its JUnit report and the
 // HTML pages there, as a standalone run does.
-func Embed(api string, o Options, setup Setup) bool {
+func Embed(a *API, s Settings) bool {
+	api := a.Name
+	o := Options{Settings: s}
 	o.fillDefaults()
 	redactor := runner.NewRedactor()
-	env, src, cases, err := prepare(api, &o, redactor, setup)
+	env, src, cases, err := prepare(a, &o, redactor)
 	if err != nil {
 		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 		if o.Reports != "" && ginkgo.GinkgoParallelProcess() == 1 {
-			refuse(api, &o, redactor, msg)
+			refuse(a, &o, redactor, msg)
 		}
 		return ginkgo.Describe(api, ginkgo.Label(api), func() {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(msg) })
@@ -489,7 +465,7 @@ func Embed(api string, o Options, setup Setup) bool {
 	}
 	ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(api, &o, env, src, cases, r, true)
+			finish(a, &o, env, src, cases, r, true)
 		}
 	})
 	return Register(env, cases)
@@ -506,16 +482,17 @@ const (
 // reports, and leaves RunSpecs to the caller, which runs them when it
 // returns true; --version, --help-conformance and --list print and return
 // false. A run that cannot start exits with ExitConfig before any request.
-func Standalone(api string, o *Options, setup Setup) (run bool) {
+func Standalone(a *API, o *Options) (run bool) {
+	api := a.Name
 	if o.Version || o.PrintDefaults || o.Help || o.List {
 		quietStartup(api) // these touch no report
 	}
 	switch {
 	case o.Version:
-		fmt.Println(versionLine())
+		fmt.Println(versionLine(a))
 		return printedOnly()
 	case o.PrintDefaults:
-		defaults, err := target.Defaults(api)
+		defaults, err := a.Defaults()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(ExitConfig)
@@ -523,11 +500,11 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		_, _ = os.Stdout.Write(defaults)
 		return printedOnly()
 	case o.Help:
-		fmt.Printf("%s: the %s suite's own flags (Ginkgo's are listed by --help):\n", versionLine(), api)
+		fmt.Printf("%s: the %s suite's own flags (Ginkgo's are listed by --help):\n", versionLine(a), api)
 		o.PrintFlags(os.Stdout)
 		return printedOnly()
 	case o.List:
-		list(api, o, setup)
+		list(a, o)
 		return printedOnly()
 	}
 	o.fromEnvironment()
@@ -535,7 +512,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 	redactor := runner.NewRedactor()
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	first := ginkgo.GinkgoParallelProcess() == 1
-	signals := catchStartup(api, o.Reports, first && !suiteConfig.DryRun, suiteConfig.ParallelTotal > 1)
+	signals := catchStartup(a, o.Reports, first && !suiteConfig.DryRun, suiteConfig.ParallelTotal > 1)
 	// Signals are Ginkgo's once its handler is surely installed: at the
 	// first report node RunSpecs runs (ReportBeforeSuite, on process 1
 	// before any process starts a spec), or before a process's first spec.
@@ -551,7 +528,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		}
 	}
 	signals.withRedactor(redactor)
-	env, src, cases, err := prepare(api, o, redactor, setup)
+	env, src, cases, err := prepare(a, o, redactor)
 	if err == nil {
 		env.baseline, err = loadBaseline(o.Baseline, cases, time.Now(), os.Stdout)
 		env.strictBaseline = o.StrictBaseline
@@ -561,7 +538,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 			if env != nil {
 				env.recording.discard(o)
 			}
-			stop(api, o, redactor, err)
+			stop(a, o, redactor, err)
 		})
 	}
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
@@ -570,7 +547,7 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		_ = flag.Set("ginkgo.no-color", "true")
 	}
 	announce := func() {
-		banner(os.Stdout, api, env, o, src.Name, o.Reports)
+		banner(os.Stdout, a, env, o, src.Name, o.Reports)
 		if o.Replay != "" {
 			fmt.Printf("  replay:  %s: the recorded answers are judged, no request leaves this machine\n", o.Replay)
 		}
@@ -596,14 +573,14 @@ func Standalone(api string, o *Options, setup Setup) (run bool) {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
 			signals.hold(func() {
 				env.recording.discard(o)
-				stop(api, o, redactor, fmt.Errorf("--target: %w", err))
+				stop(a, o, redactor, fmt.Errorf("--target: %w", err))
 			})
 		}
 	}
 	Register(env, cases)
 	ginkgo.ReportAfterSuite("results "+record.Path(o.Reports, api), func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(api, o, env, src, cases, r, false)
+			finish(a, o, env, src, cases, r, false)
 		}
 	})
 	return true
@@ -625,8 +602,9 @@ func printedOnly() bool {
 // row verdicts and the HTML pages from it, and fails the run when the
 // record says it fails (nothing verified, a cause shared by many specs,
 // something left on the target) though every spec passed or skipped.
-func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report, embedded bool) {
-	run := &record.Run{API: api, Asked: record.Asked{Version: Version, Catalog: catalog.Hash(), Target: env.Client.Base(), Config: src.Name,
+func finish(a *API, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report, embedded bool) {
+	api := a.Name
+	run := &record.Run{API: api, Asked: record.Asked{Version: Version, Catalog: a.Version(), Target: env.Client.Base(), Config: src.Name,
 		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.paced, 'g', -1, 64), Proxy: env.Client.ProxyFor(),
 		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
 		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}}
@@ -635,8 +613,8 @@ func finish(api string, o *Options, env *Env, src target.Source, cases []Case, r
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
 	recorded := env.recording.conclude(run, o, env.Client.Redactor())
 	showUnshown(os.Stdout, run, unshown)
-	if cat, err := catalog.Load(api); err == nil {
-		run.Page = cat.Page
+	if cat, err := a.Catalog(); err == nil {
+		run.Documented = cat
 		verdicts(os.Stdout, run, cat)
 	}
 	if o.Reports != "" {
@@ -785,7 +763,8 @@ func replaceable(dir, api string) error {
 	return os.Remove(probe.Name())
 }
 
-func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*Env, target.Source, []Case, error) {
+func prepare(a *API, o *Options, redactor *runner.Redactor) (*Env, target.Source, []Case, error) {
+	api := a.Name
 	reading, err := o.validate()
 	if err != nil {
 		return nil, target.Source{}, nil, err
@@ -806,14 +785,19 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 	if err != nil {
 		return nil, target.Source{}, nil, err
 	}
-	src := target.Source{Name: "built-in fixtures/" + api + ".yaml", Dir: fixtures.Files, File: api + ".yaml"}
+	var src target.Source
 	if o.Config != "" {
 		src = target.FileSource(o.Config)
+	} else if def, err := a.Profile(""); err == nil {
+		src = def.Config
+		src.Name = "built-in " + src.Name
+	} else {
+		return nil, src, nil, fmt.Errorf("--config: required: %s has no built-in configuration", api)
 	}
 	check.Conceal(redactor.Redact)
 	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}, recording: rec}
 	env.console.Store(consoleExchanges)
-	cases, err := setup(env, src)
+	cases, err := a.Setup(env, src)
 	if err == nil {
 		err = rec.start(o, cases, redactor)
 	}
@@ -825,17 +809,17 @@ func prepare(api string, o *Options, redactor *runner.Redactor, setup Setup) (*E
 
 // stop ends a run that cannot start, leaving a record and a report that
 // say why, so a CI job never finds them silently missing.
-func stop(api string, o *Options, redactor *runner.Redactor, err error) {
-	msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
+func stop(a *API, o *Options, redactor *runner.Redactor, err error) {
+	msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", a.Name, err))
 	fmt.Fprintln(os.Stderr, msg)
-	refuse(api, o, redactor, msg)
+	refuse(a, o, redactor, msg)
 	os.Exit(ExitConfig)
 }
 
 // refuseFlags replaces the API's reports with ones saying the command line
 // could not be parsed; the flag package has printed why and exits 2.
-func refuseFlags(api, reports, why string) {
-	refuse(api, &Options{Reports: reports}, runner.NewRedactor(), api+" conformance cannot start: the command line could not be parsed ("+why+"); no request was sent")
+func refuseFlags(a *API, reports, why string) {
+	refuse(a, &Options{Settings: Settings{Reports: reports}}, runner.NewRedactor(), a.Name+" conformance cannot start: the command line could not be parsed ("+why+"); no request was sent")
 }
 
 // shownTarget is --target as a report may show it: never one holding user
@@ -850,12 +834,12 @@ func shownTarget(target string, redactor *runner.Redactor) string {
 
 // refuse writes the reports of a run that could not start, with what it
 // was given.
-func refuse(api string, o *Options, redactor *runner.Redactor, msg string) {
+func refuse(a *API, o *Options, redactor *runner.Redactor, msg string) {
 	now := time.Now()
-	run := &record.Run{API: api, Stopped: msg, Specs: []record.Spec{}, Asked: record.Asked{Version: Version, Catalog: catalog.Hash(), Started: now, Finished: now,
+	run := &record.Run{API: a.Name, Stopped: msg, Specs: []record.Spec{}, Asked: record.Asked{Version: Version, Catalog: a.Version(), Started: now, Finished: now,
 		Target: shownTarget(o.Target, redactor), Config: o.Config, Reading: o.Reading, Baseline: o.Baseline, RequireAll: o.RequireAll}}
-	if cat, err := catalog.Load(api); err == nil {
-		run.Page = cat.Page
+	if cat, err := a.Catalog(); err == nil {
+		run.Documented = cat
 	}
 	if err := publish(o.Reports, redactor, run); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -30,7 +30,7 @@ const ExitInterrupted = 1
 type startup struct {
 	mu      sync.Mutex
 	handed  bool
-	api     string
+	api     *API
 	reports string
 	// redactor is the run's once the configuration is loaded.
 	redactor *runner.Redactor
@@ -41,9 +41,9 @@ type startup struct {
 	ch       chan os.Signal
 }
 
-func catchStartup(api, reports string, first, parallel bool) *startup {
+func catchStartup(api *API, reports string, first, parallel bool) *startup {
 	earlyMu.Lock()
-	st := early[api]
+	st := early[api.Name]
 	earlyMu.Unlock()
 	if st != nil {
 		st.mu.Lock()
@@ -71,7 +71,7 @@ var (
 // Standalone knows better, the report goes where the command line's
 // --reports (or APICONFORM_REPORTS, or the default) says, from process 1
 // only.
-func CatchSignalsEarly(api string, signals chan os.Signal) bool {
+func CatchSignalsEarly(api *API, signals chan os.Signal) bool {
 	args := os.Args[1:]
 	reports := reportsFlag(args, defaultReports())
 	if dir := os.Getenv("APICONFORM_REPORTS"); dir != "" && reports == defaultReports() {
@@ -94,7 +94,7 @@ func CatchSignalsEarly(api string, signals chan os.Signal) bool {
 	}
 	go st.watch()
 	earlyMu.Lock()
-	early[api] = st
+	early[api.Name] = st
 	earlyMu.Unlock()
 	return true
 }
@@ -109,16 +109,16 @@ func (st *startup) watch() {
 		if st.parallel && !st.quiet {
 			if st.deferred == nil {
 				st.deferred = sig
-				fmt.Fprintf(os.Stderr, "%s conformance was interrupted (%s) during start-up: it stops before its first spec\n", st.api, sig)
+				fmt.Fprintf(os.Stderr, "%s conformance was interrupted (%s) during start-up: it stops before its first spec\n", st.api.Name, sig)
 			}
 			st.mu.Unlock()
 			continue
 		}
 		msg := fmt.Sprintf("%s conformance was interrupted (%s) during start-up, at %s, before any spec ran; no request that creates anything was sent",
-			st.api, sig, time.Now().Format(time.RFC3339))
+			st.api.Name, sig, time.Now().Format(time.RFC3339))
 		fmt.Fprintln(os.Stderr, msg)
 		if st.first && !st.quiet {
-			refuse(st.api, &Options{Reports: st.reports}, st.redactor, msg)
+			refuse(st.api, &Options{Settings: Settings{Reports: st.reports}}, st.redactor, msg)
 		}
 		os.Exit(ExitInterrupted) // the lock is held: nothing else starts
 	}

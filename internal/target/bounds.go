@@ -47,7 +47,7 @@ func (d *Deployment) checkBounds() []error {
 }
 
 // between refuses a count outside [1, most], naming its key.
-func between(key string, v, most int64) error {
+func Between(key string, v, most int64) error {
 	if v <= 0 || v > most {
 		return fmt.Errorf("%s: %d: want 1 to %d", key, v, most)
 	}
@@ -109,7 +109,7 @@ func controlIn(s string) string {
 // checkPathValue refuses a value that, put into a path, would change
 // which resource or host it names: a dot segment, a backslash (which
 // some servers read as /), or a path that would name a host.
-func checkPathValue(key, p string) error {
+func CheckPathValue(key, p string) error {
 	if strings.Contains(p, `\`) {
 		return fmt.Errorf("%s: holds a backslash, which servers and proxies may read as /", key)
 	}

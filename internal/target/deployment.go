@@ -70,11 +70,13 @@ type Retry struct {
 }
 
 // Config is an API's configuration type: a struct embedding Deployment
-// inline, with a validate method for its own keys.
+// inline, with a Validate method for its own keys.
 type Config interface {
 	deployment() *Deployment
-	validate() []error
-	lists() []Step // the steps of the API's own lists (resources, not_found)
+	// Validate checks the API's own keys, each error naming its key.
+	Validate() []error
+	// Lists are the steps of the API's own lists (resources, not_found).
+	Lists() []Step
 }
 
 func (d *Deployment) deployment() *Deployment { return d }
@@ -106,8 +108,8 @@ func Load[C any, P interface {
 	}
 	d.files, d.folder, d.name = src.Dir, src.Folder, src.Name
 	errs := d.validate(runtime)
-	errs = append(errs, P(cfg).validate()...)
-	errs = append(errs, d.unused(documented, P(cfg).lists())...)
+	errs = append(errs, P(cfg).Validate()...)
+	errs = append(errs, d.unused(documented, P(cfg).Lists())...)
 	if len(errs) > 0 {
 		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 		return nil, fmt.Errorf("config %s: %w", src.Name, errors.Join(errs...))
@@ -159,7 +161,7 @@ func (d *Deployment) validate(runtime []string) []error {
 	}
 	errs = append(errs, d.checkBounds()...)
 	if d.BasePath != "" {
-		if err := checkPathValue("base_path", d.BasePath); err != nil {
+		if err := CheckPathValue("base_path", d.BasePath); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -238,7 +240,7 @@ func (d *Deployment) checkVarsInPaths(runtime []string) []error {
 		seen[where+filled] = true
 		err = checkPath(key+".path", d.BasePath+filled)
 		if err == nil {
-			err = checkPathValue(key+".path", filled)
+			err = CheckPathValue(key+".path", filled)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (filling %s): %w", where, key+".path", err))

@@ -208,7 +208,7 @@ func (s Step) check(key string) []error {
 	if s.Method != MethodNone && s.Path != AddressPath {
 		if err := checkPath(key+".path", s.Path); err != nil {
 			errs = append(errs, err)
-		} else if err := checkPathValue(key+".path", s.Path); err != nil {
+		} else if err := CheckPathValue(key+".path", s.Path); err != nil {
 			errs = append(errs, err)
 		}
 	}

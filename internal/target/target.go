@@ -254,16 +254,3 @@ func checkPath(key, p string) error {
 	}
 	return nil
 }
-
-// Defaults is the named API's defaults file as it is built in
-// (internal/target/<api>.yaml): every key a configuration may set, with the
-// real API's values and what each is for. --print-defaults prints it.
-func Defaults(api string) ([]byte, error) {
-	switch api {
-	case "telephony":
-		return telephonyDefaults, nil
-	case "content":
-		return contentDefaults, nil
-	}
-	return nil, fmt.Errorf("no defaults for API %q; want telephony or content", api)
-}

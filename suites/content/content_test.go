@@ -1,3 +1,5 @@
+// Package content_test runs the Content API's suite (apis/content) as a Go test:
+// go tool ginkgo ./suites/content -- --target=URL (README).
 package content_test
 
 import (
@@ -7,21 +9,20 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/confsuite/apiconform/apis/content"
 	"github.com/confsuite/apiconform/internal/early"
 	"github.com/confsuite/apiconform/internal/suite"
-	"github.com/confsuite/apiconform/suites/content"
 )
 
 // A signal from the first moments of the process (package early) leaves a
-// report saying the run was interrupted (suite.CatchSignalsEarly), not Go's
-// default exit.
+// report saying the run was interrupted, not Go's default exit.
 var _ = suite.CatchSignalsEarly(content.API, early.Signals)
 
 var options = suite.RegisterFlags(flag.CommandLine, content.API)
 
 func TestContent(t *testing.T) {
 	RegisterFailHandler(Fail)
-	if suite.Standalone(content.API, options, content.Setup) {
+	if suite.Standalone(content.API, options) {
 		RunSpecs(t, "content conformance")
 	}
 }

@@ -1,3 +1,5 @@
+// Package telephony_test runs the Telephony API's suite (apis/telephony) as a Go test:
+// go tool ginkgo ./suites/telephony -- --target=URL (README).
 package telephony_test
 
 import (
@@ -7,21 +9,20 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/confsuite/apiconform/apis/telephony"
 	"github.com/confsuite/apiconform/internal/early"
 	"github.com/confsuite/apiconform/internal/suite"
-	"github.com/confsuite/apiconform/suites/telephony"
 )
 
 // A signal from the first moments of the process (package early) leaves a
-// report saying the run was interrupted (suite.CatchSignalsEarly), not Go's
-// default exit.
+// report saying the run was interrupted, not Go's default exit.
 var _ = suite.CatchSignalsEarly(telephony.API, early.Signals)
 
 var options = suite.RegisterFlags(flag.CommandLine, telephony.API)
 
 func TestTelephony(t *testing.T) {
 	RegisterFailHandler(Fail)
-	if suite.Standalone(telephony.API, options, telephony.Setup) {
+	if suite.Standalone(telephony.API, options) {
 		RunSpecs(t, "telephony conformance")
 	}
 }

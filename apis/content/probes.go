@@ -12,9 +12,9 @@ import (
 )
 
 // probes by the names the catalog uses. A probe that sends one request
-// names its step (internal/target/content.yaml); the others are the
+// names its step (config.yaml); the others are the
 // functions below, every request of which is a configured step too.
-func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe {
+func probes(cfg *Config, checker *check.Messages) map[string]suite.Probe {
 	return map[string]suite.Probe{
 		"model with its required parameters": {Run: succeeds(checker), Uses: []string{"requests.model"}},
 		// The page names no way to provoke 400: the default is a guess.
@@ -47,7 +47,7 @@ func probes(cfg *target.Content, checker *check.Content) map[string]suite.Probe 
 }
 
 // succeeds checks the documented 200 on the model request.
-func succeeds(checker *check.Content) func(*suite.Spec) {
+func succeeds(checker *check.Messages) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("model")
 		ex := s.Send(sent)
@@ -69,7 +69,7 @@ func modelExists(s *suite.Spec, sent suite.Sent, ex *runner.Exchange) {
 // requestBurst sends requests with the rate-limit key alone, so no other
 // spec's quota is spent, stopping at the first refusal or at
 // limits.max_rate_requests.
-func requestBurst(cfg *target.Content) func(*suite.Spec) {
+func requestBurst(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("rate_limit")
 		ex := s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests")
@@ -83,7 +83,7 @@ func requestBurst(cfg *target.Content) func(*suite.Spec) {
 // no order among them); the server's 499 is for its own
 // logs, so what the suite checks is that it still answers the next request
 // correctly and within --timeout.
-func abandonedRequests(cfg *target.Content, checker *check.Content) func(*suite.Spec) {
+func abandonedRequests(cfg *Config, checker *check.Messages) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		s.Need("abandon", cfg.Abandon > 0)
 		sent := s.Request("model")

@@ -1,13 +1,16 @@
-// Package content is the conformance suite of the Content API
-// (004_f3934047545fb061.txt): every catalog row, provoked by its probes, in
-// each of the three formats (no format parameter, format=json,
-// format=xml), generated from internal/catalog/content.yaml. Every request
-// a probe sends is a configured step (internal/target/content.yaml).
+// Package content is everything the project knows about the Content API
+// (004_f3934047545fb061.txt), as one value, API: the page and its rows
+// (catalog.yaml), the configuration's defaults (config.yaml), the probes
+// that provoke each row in each of the three formats (no format parameter,
+// format=json, format=xml), how an answer is judged, and the reference
+// servers (refserver/). Its suite runs from suites/content, or inside your
+// own Ginkgo tree through package conform.
 package content
 
 import (
 	"bytes"
 	"cmp"
+	"embed"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,22 +18,77 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/confsuite/apiconform/apis/content/refserver"
+	"github.com/confsuite/apiconform/fixtures"
+	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
 
-// API is the suite's name in reports and labels.
-const API = "content"
+//go:embed catalog.yaml config.yaml 004_f3934047545fb061.txt
+var files embed.FS
 
-// Setup loads the configuration and returns the suite's cases: what
-// suite.Standalone calls.
-var Setup = suite.SetupWith(target.LoadContent, Plan)
+// schema is the file in schemas/ every JSON error envelope is checked
+// against.
+const schema = "content-errors.schema.json"
+
+// API is the Content API.
+var API = suite.Define(suite.API{
+	Name:  "content",
+	Dir:   "apis/content",
+	Files: files,
+	Judge: judge,
+	Profiles: []suite.Profile{
+		{Name: "default", Config: fixture("content.yaml"), Server: server(refserver.DefaultSeed)},
+		{Name: "variant", Config: fixture("content-variant.yaml"), Server: server(refserver.VariantSeed)},
+	},
+	FaultHelp: "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
+	ReadPage:  readPage,
+}, load, plan)
+
+func fixture(name string) target.Source {
+	return target.Source{Name: "fixtures/" + name, Dir: fixtures.Files, File: name}
+}
+
+func server(seed func() refserver.Seed) func(bool) http.Handler {
+	return func(fault bool) http.Handler {
+		s := seed()
+		s.Fault = fault
+		return refserver.New(s)
+	}
+}
+
+func load(defaults []byte, src target.Source, r *runner.Redactor) (*Config, error) {
+	return target.Load[Config](defaults, src, runtime, r)
+}
+
+// judge holds an answer to a row in format in the strict reading (a 200 by
+// its code: the page states the format of error messages only). Each map
+// pins the placeholders of one expected message; with none, one message
+// with any values.
+func judge(row catalog.Row, ex *runner.Exchange, format string, pins []map[string]string) ([]check.Problem, error) {
+	c, err := check.NewMessages(schema, check.Strict)
+	if err != nil {
+		return nil, err
+	}
+	if row.Code == http.StatusOK {
+		return c.Success(ex, format), nil
+	}
+	if len(pins) == 0 {
+		pins = []map[string]string{{}}
+	}
+	var want []check.Message
+	for _, m := range pins {
+		want = append(want, check.Message{Template: row.Message, Values: m, Lenient: row.Lenient, Wordings: row.Wordings})
+	}
+	return c.Errors(ex, format, row.Code, want), nil
+}
 
 // formats are the three ways of asking for an answer's format; every probe
 // runs in each.
-func formats(cfg *target.Content) []suite.Variant {
+func formats(cfg *Config) []suite.Variant {
 	param := cfg.FormatValues.Param
 	with := func(value string) func(*runner.Request) {
 		return func(r *runner.Request) { r.Query.Set(param, value) }
@@ -42,17 +100,16 @@ func formats(cfg *target.Content) []suite.Variant {
 	}
 }
 
-// Plan is the suite for one deployment. It also sets the rule that holds
+// plan is the suite for one deployment. It also sets the rule that holds
 // for every answer of the run: a 5xx carries the error envelope in the
 // requested format.
-func Plan(env *suite.Env, cfg *target.Content) (suite.Plan, error) {
-	checker, err := check.NewContent(env.Reading)
+func plan(env *suite.Env, cfg *Config) (suite.Plan, error) {
+	checker, err := check.NewMessages(schema, env.Reading)
 	if err != nil {
 		return suite.Plan{}, err
 	}
 	checker.SuccessFormat = cfg.SuccessFormat
 	return suite.Plan{
-		API:        API,
 		Deployment: &cfg.Deployment,
 		Probes:     probes(cfg, checker),
 		Variants:   formats(cfg),

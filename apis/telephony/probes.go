@@ -6,13 +6,12 @@ import (
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/suite"
-	"github.com/confsuite/apiconform/internal/target"
 )
 
 // probes by the names the catalog uses. A probe that sends one request
-// names its step (internal/target/telephony.yaml); the others are the
+// names its step (config.yaml); the others are the
 // functions below, every request of which is a configured step too.
-func probes(cfg *target.Telephony) map[string]suite.Probe {
+func probes(cfg *Config) map[string]suite.Probe {
 	return map[string]suite.Probe{
 		"extension lifecycle": {Run: extensionLifecycle, Weight: 3,
 			Uses: []string{"requests.create_extension", "requests.read_extension", "requests.update_extension", "requests.delete_extension"}},
@@ -92,7 +91,7 @@ func extensionLifecycle(s *suite.Spec) {
 
 // oversizedBody streams one byte more than the documented limit, so the
 // suite never holds the body in memory.
-func oversizedBody(cfg *target.Telephony) func(*suite.Spec) {
+func oversizedBody(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("oversized_body")
 		sent.Stream(cfg.Limits.RequestBodyBytes+1, 'a')
@@ -102,7 +101,7 @@ func oversizedBody(cfg *target.Telephony) func(*suite.Spec) {
 
 // oversizedUpload sends a well-formed file, padded past the resource's limit
 // but under the request-body limit, so only the file size is at fault.
-func oversizedUpload(cfg *target.Telephony) func(*suite.Spec) {
+func oversizedUpload(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("upload_large_file")
 		sent.Stream(cfg.Limits.LargeFileBytes, 0)
@@ -113,7 +112,7 @@ func oversizedUpload(cfg *target.Telephony) func(*suite.Spec) {
 // requestBurst sends requests with the rate-limit credential alone, so no
 // other spec's quota is spent, stopping at the first refusal or at
 // limits.max_rate_requests.
-func requestBurst(cfg *target.Telephony) func(*suite.Spec) {
+func requestBurst(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("rate_limit")
 		s.Expect(s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests"), sent)
@@ -124,7 +123,7 @@ func requestBurst(cfg *target.Telephony) func(*suite.Spec) {
 // them all afterwards. The creates have no order among them, so they go in
 // batches of suite.InFlight; the first refusal of a batch is judged, and
 // no batch follows it.
-func createToLimit(cfg *target.Telephony) func(*suite.Spec) {
+func createToLimit(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		if c := cfg.Existing.FullClient; c != "" {
 			// A client at its limit already: one create is refused.
@@ -171,7 +170,7 @@ func existing(key, value string) func() []suite.Item {
 // limitItems says which way the limit probe runs: on the configured
 // client with the others kept away (Serial), on a client at its limit
 // (existing.full_client), or on a client of its own (existing.limit_client).
-func limitItems(cfg *target.Telephony) func() []suite.Item {
+func limitItems(cfg *Config) func() []suite.Item {
 	if cfg.Existing.FullClient != "" {
 		return existing("existing.full_client", cfg.Existing.FullClient)
 	}
@@ -186,7 +185,7 @@ func limitItems(cfg *target.Telephony) func() []suite.Item {
 // secondArchive requests an archive twice; the first is removed after the
 // spec, which frees the client to ask again. With existing.archive_client,
 // it asks once, for that client, whose archive is pending already.
-func secondArchive(cfg *target.Telephony) func(*suite.Spec) {
+func secondArchive(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		if c := cfg.Existing.ArchiveClient; c != "" {
 			again := s.Request("archive_requestable", "client", c)

@@ -13,10 +13,7 @@ import (
 	"github.com/confsuite/apiconform/schemas"
 )
 
-// ContentSchema is the file in schemas/ every JSON error envelope is checked against.
-const ContentSchema = "content-errors.schema.json"
-
-// Formats of a Content API answer, by the format parameter.
+// Formats of an answer, as a request's format parameter asks for them.
 const (
 	JSON = "json"
 	XML  = "xml"
@@ -110,8 +107,9 @@ func (m Message) Text() string {
 	})
 }
 
-// Content checks Content API answers.
-type Content struct {
+// Messages checks answers that carry an errors envelope of messages made
+// from the page's templates, in JSON or XML (the Content API's shape).
+type Messages struct {
 	reading Reading
 	schema  *Schema
 	// compiled caches the patterns of each message (template and values)
@@ -126,7 +124,7 @@ type Content struct {
 }
 
 // patterns are m's compiled patterns in the run's reading, from the cache.
-func (c *Content) patterns(m Message) []pattern {
+func (c *Messages) patterns(m Message) []pattern {
 	key := patternKey(m)
 	if p, ok := c.compiled.Load(key); ok {
 		return p.([]pattern)
@@ -157,21 +155,22 @@ func patternKey(m Message) string {
 	return b.String()
 }
 
-// NewContent compiles the envelope schema once for the run.
-func NewContent(reading Reading) (*Content, error) {
-	raw, err := schemas.Files.ReadFile(ContentSchema)
+// NewMessages compiles the JSON envelope's schema, a file in schemas/, once
+// for the run.
+func NewMessages(file string, reading Reading) (*Messages, error) {
+	raw, err := schemas.Files.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("schema %s: %w", ContentSchema, err)
+		return nil, fmt.Errorf("schema %s: %w", file, err)
 	}
-	s, err := CompileSchema(ContentSchema, raw)
+	s, err := CompileSchema(file, raw)
 	if err != nil {
 		return nil, err
 	}
-	return &Content{reading: reading, schema: s}, nil
+	return &Messages{reading: reading, schema: s}, nil
 }
 
 // contentType checks the Content-Type against the format, strictly only.
-func (c *Content) contentType(ex *runner.Exchange, format string) []Problem {
+func (c *Messages) contentType(ex *runner.Exchange, format string) []Problem {
 	if c.reading == Lenient {
 		return nil
 	}
@@ -182,7 +181,7 @@ func (c *Content) contentType(ex *runner.Exchange, format string) []Problem {
 }
 
 // messages reads the error envelope in the given format.
-func (c *Content) messages(ex *runner.Exchange, format string) ([]string, []Problem) {
+func (c *Messages) messages(ex *runner.Exchange, format string) ([]string, []Problem) {
 	if format == XML {
 		msgs, err := ParseXMLErrors(ex.Body)
 		if err != nil {
@@ -211,7 +210,7 @@ func (c *Content) messages(ex *runner.Exchange, format string) ([]string, []Prob
 // Errors checks an error answer: code, Content-Type, the envelope in the
 // requested format, and that the messages are exactly those expected, in
 // any order (the lenient reading tolerates extra ones).
-func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []Message) []Problem {
+func (c *Messages) Errors(ex *runner.Exchange, format string, status int, want []Message) []Problem {
 	if p := transport(ex); p != nil {
 		return p
 	}
@@ -259,7 +258,7 @@ func (c *Content) Errors(ex *runner.Exchange, format string, status int, want []
 
 // Envelope checks that an answer carries a well-formed error envelope in the
 // requested format, whatever its messages: the rule for any 5xx.
-func (c *Content) Envelope(ex *runner.Exchange, format string) []Problem {
+func (c *Messages) Envelope(ex *runner.Exchange, format string) []Problem {
 	problems := c.contentType(ex, format)
 	_, bad := c.messages(ex, format)
 	return append(problems, bad...)
@@ -268,7 +267,7 @@ func (c *Content) Envelope(ex *runner.Exchange, format string) []Problem {
 // Success checks a 200 answer: its code, and with SuccessFormat, that its
 // Content-Type follows the format, and its body is well-formed in that
 // format and is not an error envelope.
-func (c *Content) Success(ex *runner.Exchange, format string) []Problem {
+func (c *Messages) Success(ex *runner.Exchange, format string) []Problem {
 	if p := transport(ex); p != nil {
 		return p
 	}

@@ -1,30 +1,29 @@
-package target
+package content
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
-	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/internal/target"
 )
 
-// Content describes one deployment of the Content API. Every key and its
-// default is in content.yaml beside this file; fixtures/content.yaml is the
+// Config describes one deployment of the Content API. Every key and its
+// default is in config.yaml beside this file; fixtures/content.yaml is the
 // reference server's.
-type Content struct {
-	Deployment `yaml:",inline"`
+type Config struct {
+	target.Deployment `yaml:",inline"`
 	// FormatValues are the values of the format parameter; every spec runs
 	// with none, with json and with xml.
 	FormatValues FormatValues `yaml:"format_values"`
 	// NotFound are requests for objects that do not exist, one 404 spec
 	// each; expect names the object.
-	NotFound []Step `yaml:"not_found"`
+	NotFound []target.Step `yaml:"not_found"`
 	// Resources are documented resources, each with a method it does not
 	// support: one 405 spec each.
-	Resources []Step `yaml:"resources"`
-	Abandon   int    `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
+	Resources []target.Step `yaml:"resources"`
+	Abandon   int           `yaml:"abandon"` // requests abandoned mid-flight by the 499 probe
 	// AbandonAt says when an abandoned request goes away: "" after the
 	// whole request, "headers" after its headers, or a number N after N
 	// bytes of its body (give the model step a body then).
@@ -32,8 +31,8 @@ type Content struct {
 	// SuccessFormat requires a 200's body in the format the format
 	// parameter asks for, and its Content-Type: the page says so of error
 	// messages only (line 5), so it is off unless the deployment opts in.
-	SuccessFormat bool          `yaml:"success_format"`
-	Limits        ContentLimits `yaml:"limits"`
+	SuccessFormat bool   `yaml:"success_format"`
+	Limits        Limits `yaml:"limits"`
 }
 
 // FormatValues are the values of the format parameter.
@@ -43,50 +42,41 @@ type FormatValues struct {
 	XML   string `yaml:"xml"`
 }
 
-// ContentLimits bound what the suite sends.
-type ContentLimits struct {
+// Limits bound what the suite sends.
+type Limits struct {
 	MaxRateRequests int `yaml:"max_rate_requests"`
 }
 
-//go:embed content.yaml
-var contentDefaults []byte
-
-// ContentRuntime are the placeholders the content probes fill themselves:
+// runtime are the placeholders the content probes fill themselves:
 // the method of a request (for the 405 message).
-var ContentRuntime = []string{"method"}
+var runtime = []string{"method"}
 
-// LoadContent reads and checks a content configuration over the defaults
-// and registers its secrets with the redactor.
-func LoadContent(src Source, r *runner.Redactor) (*Content, error) {
-	return Load[Content](contentDefaults, src, ContentRuntime, r)
-}
-
-func (c *Content) validate() []error {
+func (c *Config) Validate() []error {
 	var errs []error
 	if c.FormatValues.Param == "" || c.FormatValues.JSON == "" || c.FormatValues.XML == "" {
 		errs = append(errs, errors.New("format_values: param, json and xml are required"))
 	}
 	for i, s := range c.NotFound {
-		errs = append(errs, c.CheckStep(fmt.Sprintf("not_found[%d]", i), s, ContentRuntime)...)
+		errs = append(errs, c.CheckStep(fmt.Sprintf("not_found[%d]", i), s, runtime)...)
 	}
 	for i, s := range c.Resources {
-		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, ContentRuntime)...)
+		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, runtime)...)
 	}
 	if _, err := c.AbandonBytes(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := between("limits.max_rate_requests", int64(c.Limits.MaxRateRequests), MaxRateRequests); err != nil {
+	if err := target.Between("limits.max_rate_requests", int64(c.Limits.MaxRateRequests), target.MaxRateRequests); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Abandon < 0 || c.Abandon > MaxAbandon {
-		errs = append(errs, fmt.Errorf("abandon: %d: want 0 to %d", c.Abandon, MaxAbandon))
+	if c.Abandon < 0 || c.Abandon > target.MaxAbandon {
+		errs = append(errs, fmt.Errorf("abandon: %d: want 0 to %d", c.Abandon, target.MaxAbandon))
 	}
 	return errs
 }
 
 // AbandonBytes is how many body bytes an abandoned request sends before
 // going away: -1 for all (abandon_at unset), 0 for none ("headers").
-func (c *Content) AbandonBytes() (int64, error) {
+func (c *Config) AbandonBytes() (int64, error) {
 	switch c.AbandonAt {
 	case "":
 		return -1, nil
@@ -100,4 +90,4 @@ func (c *Content) AbandonBytes() (int64, error) {
 	return n, nil
 }
 
-func (c *Content) lists() []Step { return append(slices.Clone(c.NotFound), c.Resources...) }
+func (c *Config) Lists() []target.Step { return append(slices.Clone(c.NotFound), c.Resources...) }

@@ -81,7 +81,7 @@
 //     value (422), routing (404, 405), the key's access (403 Forbidden
 //     resource), required parameters (422), parameter formats (422), the
 //     object (404, 500) or the body (422, 400).
-package content
+package refserver
 
 import (
 	"bytes"

@@ -1,22 +1,21 @@
-package target
+package telephony
 
 import (
-	_ "embed"
 	"fmt"
 	"strings"
 
-	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/internal/target"
 )
 
-// Telephony describes one deployment of the Telephony API. Every key and its
-// default is in telephony.yaml beside this file; fixtures/telephony.yaml is
+// Config describes one deployment of the Telephony API. Every key and its
+// default is in config.yaml beside this file; fixtures/telephony.yaml is
 // the reference server's.
-type Telephony struct {
-	Deployment `yaml:",inline"`
+type Config struct {
+	target.Deployment `yaml:",inline"`
 	// Resources are documented resources, each with a method it does not
 	// support: one 405 spec each.
-	Resources []Step          `yaml:"resources"`
-	Limits    TelephonyLimits `yaml:"limits"`
+	Resources []target.Step `yaml:"resources"`
+	Limits    Limits        `yaml:"limits"`
 	// Existing names data already on the deployment that a collision
 	// probe collides with, instead of creating it first.
 	Existing Existing `yaml:"existing"`
@@ -33,38 +32,29 @@ type Existing struct {
 	LimitClient   string `yaml:"limit_client"`   // 400 limit_exceeded: a client of that probe's own, created to its limit beside the other specs
 }
 
-// TelephonyLimits bound what the suite sends.
-type TelephonyLimits struct {
+// Limits bound what the suite sends.
+type Limits struct {
 	RequestBodyBytes int64 `yaml:"request_body_bytes"` // «10 МБ»: one byte more is streamed
 	LargeFileBytes   int64 `yaml:"large_file_bytes"`   // size of the oversized upload's file
 	MaxCreated       int   `yaml:"max_created"`        // most resources the limit probe creates
 	MaxRateRequests  int   `yaml:"max_rate_requests"`  // most requests the rate-limit probe sends
 }
 
-//go:embed telephony.yaml
-var telephonyDefaults []byte
-
-// TelephonyRuntime are the placeholders the telephony probes fill
+// runtime are the placeholders the telephony probes fill
 // themselves: a fresh name and e-mail address for what they create, and
 // the id of what a create made.
-var TelephonyRuntime = []string{"name", "email", "id", "address"}
+var runtime = []string{"name", "email", "id", "address"}
 
-// LoadTelephony reads and checks a telephony configuration over the
-// defaults and registers its secrets with the redactor.
-func LoadTelephony(src Source, r *runner.Redactor) (*Telephony, error) {
-	return Load[Telephony](telephonyDefaults, src, TelephonyRuntime, r)
-}
-
-func (c *Telephony) validate() []error {
+func (c *Config) Validate() []error {
 	var errs []error
 	for i, s := range c.Resources {
-		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, TelephonyRuntime)...)
+		errs = append(errs, c.CheckStep(fmt.Sprintf("resources[%d]", i), s, runtime)...)
 	}
 	// An existing client goes into a path as one segment, unescaped
 	// like every var: it must name that client and nothing else.
 	for key, v := range map[string]string{"existing.archive_client": c.Existing.ArchiveClient,
 		"existing.full_client": c.Existing.FullClient, "existing.limit_client": c.Existing.LimitClient} {
-		if err := checkPathValue(key, v); err != nil {
+		if err := target.CheckPathValue(key, v); err != nil {
 			errs = append(errs, err)
 		} else if strings.ContainsAny(v, "/?#") {
 			errs = append(errs, fmt.Errorf("%s: %q holds /, ? or #: a client id is one path segment", key, v))
@@ -72,10 +62,10 @@ func (c *Telephony) validate() []error {
 	}
 	l := c.Limits
 	for _, err := range []error{
-		between("limits.request_body_bytes", l.RequestBodyBytes, MaxRequestBodyBytes),
-		between("limits.large_file_bytes", l.LargeFileBytes, MaxRequestBodyBytes),
-		between("limits.max_created", int64(l.MaxCreated), MaxCreated),
-		between("limits.max_rate_requests", int64(l.MaxRateRequests), MaxRateRequests),
+		target.Between("limits.request_body_bytes", l.RequestBodyBytes, target.MaxRequestBodyBytes),
+		target.Between("limits.large_file_bytes", l.LargeFileBytes, target.MaxRequestBodyBytes),
+		target.Between("limits.max_created", int64(l.MaxCreated), target.MaxCreated),
+		target.Between("limits.max_rate_requests", int64(l.MaxRateRequests), target.MaxRateRequests),
 	} {
 		if err != nil {
 			errs = append(errs, err)
@@ -84,4 +74,4 @@ func (c *Telephony) validate() []error {
 	return errs
 }
 
-func (c *Telephony) lists() []Step { return c.Resources }
+func (c *Config) Lists() []target.Step { return c.Resources }

@@ -115,7 +115,7 @@
 //     resource's own.
 //   - Created lists lines beyond ln-0001 and ln-0002, media and a pending
 //     archive.
-package telephony
+package refserver
 
 import (
 	"bytes"

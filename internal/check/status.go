@@ -10,35 +10,36 @@ import (
 	"github.com/confsuite/apiconform/schemas"
 )
 
-// TelephonySchema is the file in schemas/ every telephony error body is checked against.
-const TelephonySchema = "telephony-error.schema.json"
-
-// Telephony checks Telephony API error answers. Each row's schema (the base
-// schema plus that row's status rule) is compiled once and reused.
-type Telephony struct {
+// StatusBody checks error answers whose JSON body carries a documented
+// status field (the Telephony API's shape), against a JSON Schema in
+// schemas/. Each row's schema (the base schema plus that row's status rule)
+// is compiled once and reused.
+type StatusBody struct {
+	file    string
 	reading Reading
 	base    map[string]any
 	mu      sync.Mutex
 	perRow  map[string]*Schema
 }
 
-// NewTelephony loads the base schema for the given reading.
-func NewTelephony(reading Reading) (*Telephony, error) {
-	raw, err := schemas.Files.ReadFile(TelephonySchema)
+// NewStatusBody loads the base schema, a file in schemas/, for the given
+// reading.
+func NewStatusBody(file string, reading Reading) (*StatusBody, error) {
+	raw, err := schemas.Files.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("schema %s: %w", TelephonySchema, err)
+		return nil, fmt.Errorf("schema %s: %w", file, err)
 	}
 	var base map[string]any
 	if err := json.Unmarshal(raw, &base); err != nil {
-		return nil, fmt.Errorf("schema %s: %w", TelephonySchema, err)
+		return nil, fmt.Errorf("schema %s: %w", file, err)
 	}
-	return &Telephony{reading: reading, base: base, perRow: map[string]*Schema{}}, nil
+	return &StatusBody{file: file, reading: reading, base: base, perRow: map[string]*Schema{}}, nil
 }
 
 // rowSchema is the base schema with the row's status rule: the documented
 // value, required; or, on a row without a status in the strict reading, no
 // status at all.
-func (t *Telephony) rowSchema(row catalog.Row) (*Schema, error) {
+func (t *StatusBody) rowSchema(row catalog.Row) (*Schema, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s, ok := t.perRow[row.ID]; ok {
@@ -61,7 +62,7 @@ func (t *Telephony) rowSchema(row catalog.Row) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := CompileSchema(TelephonySchema+"#"+row.ID, raw)
+	s, err := CompileSchema(t.file+"#"+row.ID, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (t *Telephony) rowSchema(row catalog.Row) (*Schema, error) {
 }
 
 // Error checks an answer to a request that provoked row.
-func (t *Telephony) Error(ex *runner.Exchange, row catalog.Row) []Problem {
+func (t *StatusBody) Error(ex *runner.Exchange, row catalog.Row) []Problem {
 	if p := transport(ex); p != nil {
 		return p
 	}

@@ -1,4 +1,4 @@
-package telephony
+package refserver
 
 import (
 	"bytes"

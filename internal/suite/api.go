@@ -1,0 +1,158 @@
+package suite
+
+import (
+	"fmt"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/target"
+	"github.com/confsuite/apiconform/runner"
+)
+
+// API is everything the project knows about one API, as one value. Each
+// API's package (apis/<name>) builds one with Define, and the registry
+// (package apis) lists them; the command line, the embedding (package
+// conform), the reference servers and every self-test take it from there.
+type API struct {
+	Name string
+	// Dir is the API's folder in the repository (apis/<name>), for
+	// messages and reports.
+	Dir string
+	// Files holds the catalog (catalog.yaml), the page it comes from, and
+	// the configuration's defaults (config.yaml).
+	Files fs.FS
+	// Judge judges an answer to a documented row in the strict reading,
+	// for a caller's own test (conform.Row): format is the format the
+	// request asked for ("" where the API has none), and each map pins
+	// the placeholders of one expected message.
+	Judge func(row catalog.Row, ex *runner.Exchange, format string, pins []map[string]string) ([]check.Problem, error)
+	// Profiles are the API's reference servers, the first the default: a
+	// run without --config uses its configuration.
+	Profiles []Profile
+	// FaultHelp says what a reference server's fault trigger (--fault)
+	// makes fail; "" when the API has none.
+	FaultHelp string
+	// ReadPage reads the documented rows straight from the page, apart
+	// from the catalog, so a test can hold the catalog to the page: only
+	// the fields the page states (Line, Code, Method, Status, Message, RU).
+	ReadPage func(lines []string) []catalog.Row
+	// Mutants are the ways of breaking one rule of the page in the default
+	// reference server, each of which a self-test holds the suite to
+	// noticing on its row and no other.
+	Mutants []Mutant
+
+	setup func(a *API, env *Env, src target.Source) ([]Case, error)
+	load  func(a *API, src target.Source, r *runner.Redactor) (any, error)
+}
+
+// Profile is one reference deployment of an API: a server and the
+// configuration a suite drives it with.
+type Profile struct {
+	Name   string        // "default", "variant", …
+	Config target.Source // the suite's configuration for it
+	// Server builds the reference server; fault makes its fault trigger
+	// answer 500, where the API has one.
+	Server func(fault bool) http.Handler
+	// Lenient tells a deployment that conforms in the lenient reading only.
+	Lenient bool
+}
+
+// Mutant breaks one rule of the page in a reference server's answers.
+type Mutant struct {
+	Name string
+	// Rows are the ids of the rows whose specs must fail, and only them.
+	Rows []string
+	// Wrap changes the default reference server's answers.
+	Wrap func(http.Handler) http.Handler
+}
+
+// ConfigFile is the defaults' file name in an API's Files.
+const ConfigFile = "config.yaml"
+
+// Define makes an API's value from its parts: load reads one deployment's
+// configuration over the defaults in a.Files (target.Load), and plan makes
+// the suite for it.
+func Define[C any](a API, load func(defaults []byte, src target.Source, r *runner.Redactor) (*C, error), plan func(*Env, *C) (Plan, error)) *API {
+	loadConfig := func(a *API, src target.Source, r *runner.Redactor) (*C, error) {
+		defaults, err := a.Defaults()
+		if err != nil {
+			return nil, err
+		}
+		return load(defaults, src, r)
+	}
+	a.load = func(a *API, src target.Source, r *runner.Redactor) (any, error) { return loadConfig(a, src, r) }
+	a.setup = func(a *API, env *Env, src target.Source) ([]Case, error) {
+		cat, err := a.Catalog()
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := loadConfig(a, src, env.Client.Redactor())
+		if err != nil {
+			return nil, err
+		}
+		p, err := plan(env, cfg)
+		if err != nil {
+			return nil, err
+		}
+		env.pace(p.Deployment)
+		return Cases(env, cat, p)
+	}
+	return &a
+}
+
+// Catalog reads the API's documented rows.
+func (a *API) Catalog() (*catalog.Catalog, error) { return catalog.Load(a.Files, a.Dir) }
+
+// Defaults is the configuration's defaults file as it is built in: every
+// key a configuration may set, with the real API's values and what each is
+// for. --print-defaults prints it.
+func (a *API) Defaults() ([]byte, error) {
+	raw, err := fs.ReadFile(a.Files, ConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: defaults: %w", a.Dir, err)
+	}
+	return raw, nil
+}
+
+// Load reads and checks one deployment's configuration over the defaults,
+// registering its secrets with r: the API's configuration type (a
+// pointer), or an error naming each key that is wrong.
+func (a *API) Load(src target.Source, r *runner.Redactor) (any, error) { return a.load(a, src, r) }
+
+// Setup loads one deployment's configuration and returns the suite's cases.
+func (a *API) Setup(env *Env, src target.Source) ([]Case, error) { return a.setup(a, env, src) }
+
+// Profile finds a reference deployment by name; "" is the default.
+func (a *API) Profile(name string) (Profile, error) {
+	if name == "" && len(a.Profiles) > 0 {
+		return a.Profiles[0], nil
+	}
+	for _, p := range a.Profiles {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Profile{}, fmt.Errorf("%s has no reference profile %q; want one of %s", a.Name, name, a.ProfileNames())
+}
+
+// ProfileNames lists the reference profiles, as "a|b".
+func (a *API) ProfileNames() string {
+	var names []string
+	for _, p := range a.Profiles {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, "|")
+}
+
+// Version identifies the API's catalog, page and defaults as this build
+// has them.
+func (a *API) Version() string { return catalog.Hash(a.Files) }
+
+// HasProfile tells whether the API has a reference profile of that name.
+func (a *API) HasProfile(name string) bool {
+	return slices.ContainsFunc(a.Profiles, func(p Profile) bool { return p.Name == name })
+}
