@@ -95,7 +95,7 @@ func oversizedBody(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("oversized_body")
 		sent.Stream(cfg.Limits.RequestBodyBytes+1, 'a')
-		s.Expect(s.Send(sent), sent)
+		s.Judge(s.Send(sent), sent)
 	}
 }
 
@@ -105,7 +105,7 @@ func oversizedUpload(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("upload_large_file")
 		sent.Stream(cfg.Limits.LargeFileBytes, 0)
-		s.Expect(s.Send(sent), sent)
+		s.Judge(s.Send(sent), sent)
 	}
 }
 
@@ -115,7 +115,7 @@ func oversizedUpload(cfg *Config) func(*suite.Spec) {
 func requestBurst(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		sent := s.Request("rate_limit")
-		s.Expect(s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests"), sent)
+		s.Judge(s.Burst(sent, cfg.Limits.MaxRateRequests, "limits.max_rate_requests"), sent)
 	}
 }
 
@@ -128,7 +128,7 @@ func createToLimit(cfg *Config) func(*suite.Spec) {
 		if c := cfg.Existing.FullClient; c != "" {
 			// A client at its limit already: one create is refused.
 			sent := s.Request("create_extension", "client", c)
-			s.Expect(s.Send(sent), sent)
+			s.Judge(s.Send(sent), sent)
 			return
 		}
 		var on []string // a client of the probe's own, when configured
@@ -145,7 +145,7 @@ func createToLimit(cfg *Config) func(*suite.Spec) {
 			// other answer is the refusal this row judges.
 			for i, ex := range s.SendAll(batch) {
 				if ex.Status < 200 || ex.Status > 299 {
-					s.Expect(ex, batch[i])
+					s.Judge(ex, batch[i])
 					return
 				}
 			}
@@ -189,13 +189,13 @@ func secondArchive(cfg *Config) func(*suite.Spec) {
 	return func(s *suite.Spec) {
 		if c := cfg.Existing.ArchiveClient; c != "" {
 			again := s.Request("archive_requestable", "client", c)
-			s.Expect(s.Send(again), again)
+			s.Judge(s.Send(again), again)
 			return
 		}
 		first := s.Request("archive_requestable")
 		s.Prepared(first.Key, s.Send(first), first.Step.Codes...)
 		again := s.Request("archive_requestable")
-		s.Expect(s.Send(again), again)
+		s.Judge(s.Send(again), again)
 	}
 }
 
@@ -208,7 +208,7 @@ func duplicate(shared, existing string) func(*suite.Spec) {
 			values := s.Fresh()
 			values[shared] = existing
 			again := s.Request("create_extension", "name", values["name"], "email", values["email"])
-			s.Expect(s.Send(again), again)
+			s.Judge(s.Send(again), again)
 			return
 		}
 		first := s.Fresh()
@@ -217,6 +217,6 @@ func duplicate(shared, existing string) func(*suite.Spec) {
 		second := s.Fresh()
 		second[shared] = first[shared]
 		again := s.Request("create_extension", "name", second["name"], "email", second["email"])
-		s.Expect(s.Send(again), again)
+		s.Judge(s.Send(again), again)
 	}
 }

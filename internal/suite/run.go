@@ -423,12 +423,12 @@ func (p Probe) run() func(*Spec) {
 		step := p.Step
 		return func(s *Spec) {
 			sent := s.Request(step)
-			s.Expect(s.Send(sent), sent)
+			s.Judge(s.Send(sent), sent)
 		}
 	default:
 		return func(s *Spec) {
 			sent := s.Build(s.Item.Step, s.Item.Key)
-			s.Expect(s.Send(sent), sent)
+			s.Judge(s.Send(sent), sent)
 		}
 	}
 }

@@ -48,9 +48,9 @@ type Spec struct {
 	done    bool              // its cleanup has ended
 	guess   string            // why the spec's request is the suite's guess (Case.Guess)
 	made    []string          // values made up for this spec's requests (Env.fresh)
-	// Throttle, when set, means this spec tests the rate limit: a
-	// throttled answer is what it wants, so none is waited out.
-	Throttle bool
+	// testsRateLimit means this spec provokes the rate limit (it sent a
+	// Burst): a throttled answer is what it wants, so none is waited out.
+	testsRateLimit bool
 }
 
 // Sent is a request as a step built it: the step, its configuration key,
@@ -339,7 +339,7 @@ func (s *Spec) judge(ex *runner.Exchange) {
 	if s.Observe != nil {
 		s.broken("an answer seen during this spec breaks a rule that holds for every answer", s.Observe(ex))
 	}
-	if !s.Throttle && s.Throttled != nil && s.Throttled(ex) {
+	if !s.testsRateLimit && s.Throttled != nil && s.Throttled(ex) {
 		s.throttled(ex)
 	}
 }
@@ -364,7 +364,7 @@ type try struct {
 func (s *Spec) attempts(req runner.Request) []try {
 	retry := s.Deployment.Retry
 	tries := []try{{ex: s.Client.Do(req)}}
-	for attempt := 1; !s.Throttle && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
+	for attempt := 1; !s.testsRateLimit && s.Throttled != nil && s.Throttled(tries[len(tries)-1].ex) && attempt <= retry.Attempts; attempt++ {
 		wait := retryAfter(tries[len(tries)-1].ex, retry.MaxWait)
 		if !s.Client.Replaying() && !s.waitOut(req, wait) { // a replay's answers are all there
 			break
@@ -435,9 +435,9 @@ func retryAfter(ex *runner.Exchange, most time.Duration) time.Duration {
 	return min(max(wait, 0), most)
 }
 
-// Expect checks an answer against the spec's row and the step's pinned
-// expectations.
-func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
+// Judge holds an answer to the spec's row, as the API judges it, and to
+// the step's pinned expectations.
+func (s *Spec) Judge(ex *runner.Exchange, sent Sent) {
 	ginkgo.GinkgoHelper()
 	s.unanswered(ex)
 	s.Verify(s.check(s, ex, sent))
@@ -452,7 +452,7 @@ func (s *Spec) Expect(ex *runner.Exchange, sent Sent) {
 // refused fails the spec, naming maxKey, the configuration key bounding it.
 func (s *Spec) Burst(sent Sent, most int, maxKey string) *runner.Exchange {
 	ginkgo.GinkgoHelper()
-	s.Throttle = true
+	s.testsRateLimit = true
 	most = max(most, 1)
 	results := make([]*runner.Exchange, most)
 	var next atomic.Int64
