@@ -54,6 +54,7 @@ type Case struct {
 	Sends, Guess string
 	item         Item
 	vary         Variant
+	steps        []string // the steps its probe declares
 }
 
 // ID is the case's stable identifier: row id, probe and variant.
@@ -165,7 +166,7 @@ func spec(env *Env, c Case) {
 	}
 	ginkgo.It(c.Name(), append(decorators, func() {
 		ginkgo.AddReportEntry(idEntry, c.ID(), ginkgo.ReportEntryVisibilityNever)
-		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID(), guess: c.Guess}
+		s := &Spec{Env: env, Row: c.Row, Item: c.item, Variant: c.vary, tracker: &tracker{}, name: c.Name(), id: c.ID(), guess: c.Guess, steps: c.steps}
 		if k, ok := env.baseline[c.ID()]; ok {
 			s.known = &k
 		}
@@ -256,6 +257,9 @@ func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 			return nil, fmt.Errorf("config: requests.%s/…: %s is not a row of the %s catalog (docs/specs.md lists them)", id, id, env.API)
 		}
 	}
+	if err := checkNames(env.API, cat, p); err != nil {
+		return nil, err
+	}
 	env.Deployment, env.check, env.Throttled, env.Observe, env.fresh = p.Deployment, p.Check, p.Throttled, p.Observe, p.Fresh
 	env.rows, env.rowKeys = cat.Rows, map[string][]string{}
 	variants := p.Variants
@@ -269,10 +273,7 @@ func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 			labels = p.Labels(row)
 		}
 		for _, name := range row.Probes {
-			probe, ok := p.Probes[name]
-			if !ok {
-				return nil, fmt.Errorf("catalog %s: row %s names probe %q, which %s does not define", env.API, row.ID, name, cat.Dir)
-			}
+			probe := p.Probes[name] // checkNames holds every name to a probe
 			items := []Item{{}}
 			if probe.Items != nil {
 				items = probe.Items()
@@ -285,7 +286,7 @@ func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 						caseLabels = append(caseLabels, WritesLabel)
 					}
 					c := Case{Row: row, Probe: name, Labels: caseLabels, Serial: probe.Serial,
-						Group: probe.Group, Weight: probe.Weight, Run: probe.run(), Keys: keys, item: it, vary: v}
+						Group: probe.Group, Weight: probe.Weight, Run: probe.run(), Keys: keys, item: it, vary: v, steps: probe.steps()}
 					c.Sends, c.Guess = probe.sends(p.Deployment, row.ID)
 					switch {
 					case it.Name != "" && v.Name != "":
@@ -302,6 +303,54 @@ func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 		}
 	}
 	return cases, unsentOverrides(p, cases)
+}
+
+// checkNames holds a plan to its catalog and its defaults, so that a name
+// mistyped in an API's code fails its plan (and so the API's tests) before
+// any run: every probe a row names exists, every probe is named by a row,
+// and every step a probe names (Step, and requests.<step> in Uses) is a
+// step of the configuration.
+func checkNames(api string, cat *catalog.Catalog, p Plan) error {
+	var errs []error
+	named := map[string]bool{}
+	for _, row := range cat.Rows {
+		for _, name := range row.Probes {
+			named[name] = true
+			if _, ok := p.Probes[name]; !ok {
+				errs = append(errs, fmt.Errorf("catalog %s: row %s names probe %q, which %s does not define", api, row.ID, name, cat.Dir))
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.Probes)) {
+		probe := p.Probes[name]
+		if !named[name] {
+			errs = append(errs, fmt.Errorf("%s: probe %q is named by no row of the catalog", cat.Dir, name))
+		}
+		if probe.Step == "" && probe.Run == nil && probe.Items == nil {
+			errs = append(errs, fmt.Errorf("%s: probe %q has no Step, Run or Items", cat.Dir, name))
+		}
+		for _, step := range probe.steps() {
+			if _, _, err := p.Deployment.Step("", step); err != nil {
+				errs = append(errs, fmt.Errorf("%s: probe %q sends step %q, which the configuration's defaults (config.yaml, requests) do not define", cat.Dir, name, step))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// steps are the steps the probe declares it sends: its Step, and the
+// requests.<step> keys among its Uses.
+func (p Probe) steps() []string {
+	var out []string
+	if p.Step != "" {
+		out = append(out, p.Step)
+	}
+	for _, k := range p.Uses {
+		if name, ok := strings.CutPrefix(k, "requests."); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // unsentOverrides refuses a row's override of a step that none of the

@@ -48,6 +48,7 @@ type Spec struct {
 	done    bool              // its cleanup has ended
 	guess   string            // why the spec's request is the suite's guess (Case.Guess)
 	made    []string          // values made up for this spec's requests (Env.fresh)
+	steps   []string          // the steps its probe declares (Probe.Step, Probe.Uses)
 	// testsRateLimit means this spec provokes the rate limit (it sent a
 	// Burst): a throttled answer is what it wants, so none is waited out.
 	testsRateLimit bool
@@ -72,6 +73,11 @@ type formBounds struct{ head, tail int }
 // not configured skips the spec, naming the key.
 func (s *Spec) Request(name string, vars ...string) Sent {
 	ginkgo.GinkgoHelper()
+	// What a probe sends is listed (docs/specs.md, --list) from what it
+	// declares: a step it sends undeclared is the suite's mistake.
+	if !slices.Contains(s.steps, name) {
+		s.Defect(fmt.Sprintf("the probe sends step %q, which it does not declare (Probe.Step or requests.%s in Probe.Uses)", name, name))
+	}
 	step, key, err := s.Deployment.Step(s.Row.ID, name)
 	if err != nil {
 		s.Defect(err.Error())
