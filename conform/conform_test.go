@@ -11,10 +11,10 @@ import (
 
 	"github.com/onsi/gomega"
 
+	refcon "github.com/confsuite/apiconform/apis/content/refserver"
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/conform"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 func get(t *testing.T, url, auth string) *http.Response {
@@ -56,6 +56,17 @@ func TestRowMatchersJudgeAnswers(t *testing.T) {
 
 	_, err = conform.TelephonyRow("tel.999.nothing").Match(get(t, tel.URL+"/", ""))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring("not a row")))
+
+	// The conveniences are Row with the API's name.
+	g.Expect(get(t, tel.URL+"/api/ver1.0/client/1001/", "Bearer tel-blocked-token")).To(conform.Row("telephony", "tel.403.user_blocked", ""))
+	g.Expect(get(t, con.URL+"/v2/models/999999999?geo_id=213&format=xml", "content-key")).
+		To(conform.Row("content", "con.404.not-found", conform.XML, map[string]string{"objectName": "Model"}))
+	m = conform.Row("telephony", "tel.403.user_blocked", "")
+	_, _ = m.Match(get(t, tel.URL+"/api/ver1.0/client/1001/", "Bearer tel-admin-token"))
+	g.Expect(m.FailureMessage(nil)).To(gomega.ContainSubstring("apis/telephony/000_06a165e8fd570c61.txt, line 23"))
+
+	_, err = conform.Row("fax", "fax.200", "").Match(get(t, tel.URL+"/", ""))
+	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`no API "fax"`)))
 }
 
 // A module of its own, as a vendor's would be, registers both suites in one
@@ -98,7 +109,7 @@ import (
 	"github.com/confsuite/apiconform/conform"
 )
 
-var _ = conform.Telephony(conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true, Reports: os.Getenv("REPORTS"), Record: os.Getenv("TEL_RECORD")})
+var _ = conform.Suite("telephony", conform.Settings{Target: os.Getenv("TEL"), Config: os.Getenv("TEL_CONFIG"), RequireAll: true, Reports: os.Getenv("REPORTS"), Record: os.Getenv("TEL_RECORD")})
 var _ = conform.Content(conform.Settings{Target: os.Getenv("CON")})
 
 var _ = Describe("our own checks", func() {

@@ -29,8 +29,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/confsuite/apiconform/internal/latency"
 	"github.com/confsuite/apiconform/apis"
+	"github.com/confsuite/apiconform/internal/latency"
 )
 
 type config struct {

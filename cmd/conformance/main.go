@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/apis"
+	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/report"
 )
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/confsuite/apiconform/apis"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -36,7 +38,9 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("%q: stdout %q, stderr %q; want %q, %q", tc.args, stdout.String(), stderr.String(), tc.stdout, tc.stderr)
 		}
 		if tc.stdout != "" {
-			for _, flag := range []string{"--addr HOST:PORT", "--profile", "--fault"} {
+			// The usage names every API and profile of the registry, and
+			// what --fault does for each API that has a fault trigger.
+			for _, flag := range []string{"--addr HOST:PORT", "--profile", "--fault", "refserver " + apis.Names(), apis.Profiles(), "content: make model"} {
 				if !strings.Contains(stdout.String(), flag) {
 					t.Errorf("%q: the usage lacks %s:\n%s", tc.args, flag, stdout.String())
 				}

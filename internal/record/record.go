@@ -7,8 +7,6 @@
 package record
 
 import (
-	"github.com/confsuite/apiconform/internal/catalog"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -16,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/confsuite/apiconform/internal/catalog"
 )
 
 // SchemaVersion is the version of the record's shape; it changes only when

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,15 +27,26 @@ func specID(row, probe, variant string) string {
 	return id
 }
 
+// apiFiles are an API's files, read from its folder: the registry (package
+// apis) imports the suite, which imports this package.
+func apiFiles(api string) fs.FS { return os.DirFS(filepath.Join("..", "..", "apis", api)) }
+
+// loadCatalog is an API's catalog, as a run records it.
+func loadCatalog(t *testing.T, api string) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Load(apiFiles(api), "apis/"+api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
 // newRun is a run of api in which every probe of every row, in each
 // variant, was conformant.
 func newRun(t *testing.T, api string, started time.Time, variants ...string) *record.Run {
 	t.Helper()
-	cat, err := catalog.Load(api)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := &record.Run{API: api, Page: cat.Page, Asked: record.Asked{Version: "0.4.0", Catalog: catalog.Hash(), Target: "http://127.0.0.1:18080",
+	cat := loadCatalog(t, api)
+	run := &record.Run{API: api, Documented: cat, Asked: record.Asked{Version: "0.4.0", Catalog: catalog.Hash(apiFiles(api)), Target: "http://127.0.0.1:18080",
 		Config: "built-in fixtures/" + api + ".yaml", Reading: "strict", Rate: "0", Proxy: "none",
 		Started: started, Finished: started.Add(1500 * time.Millisecond)}}
 	if len(variants) == 0 {

@@ -90,15 +90,16 @@ func TestRead(t *testing.T) {
 	}
 }
 
-// The roll-up of a run that stopped before any spec, and of an API the
-// catalog does not know, in a folder whose name holds glob characters.
+// The roll-up of a run that stopped before any spec (its record carries
+// its catalog all the same, as a refused run's does), and of an API whose
+// record carries no catalog, in a folder whose name holds glob characters.
 func TestStoppedAndUnknown(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "my [reports]") // no glob pattern
 	if *out != "" {
 		dir = filepath.Join(*out, "stopped")
 	}
 	none := func(s string) string { return s }
-	stopped := &record.Run{API: "telephony", Asked: record.Asked{Target: "http://127.0.0.1:1", Started: t0, Finished: t0},
+	stopped := &record.Run{API: "telephony", Documented: loadCatalog(t, "telephony"), Asked: record.Asked{Target: "http://127.0.0.1:1", Started: t0, Finished: t0},
 		Stopped: "telephony conformance cannot start: --target: cannot connect to 127.0.0.1:1: connect: connection refused"}
 	unknown := &record.Run{API: "billing", Asked: record.Asked{Started: t0, Finished: t0}, Specs: []record.Spec{
 		{ID: "bil.402/unpaid", Row: "bil.402", Name: "402: unpaid", Probe: "unpaid", Verdict: record.Verdict{Outcome: record.NotConformant,
@@ -168,7 +169,7 @@ func TestHTML(t *testing.T) {
 		"<dt>baseline</dt><dd>expired tokens get 403 until ticket 77</dd>",
 		"<li>code: want HTTP 403, got 200</li>", "<li>code: want HTTP 401, got 403</li>",
 		// the requirement: page line, the page's text, the English reading
-		"<code>internal/catalog/pages/000_06a165e8fd570c61.txt</code>, line 23",
+		"<code>apis/telephony/000_06a165e8fd570c61.txt</code>, line 23",
 		"Данный пользователь либо клиент, к которому относится пользователь, заблокирован",
 		"this user, or the client the user belongs to, is blocked",
 		// the exchange, escaped, and its curl command, collapsed
@@ -273,8 +274,8 @@ func TestSummaryJSON(t *testing.T) {
 	}
 
 	tel := doc.Runs[2]
-	props := run{API: "telephony", Profile: "default", Record: "telephony.json", Page: "internal/catalog/pages/000_06a165e8fd570c61.txt",
-		Version: "0.4.0", Catalog: catalog.Hash(), Target: "https://api.vendor.example/telephony",
+	props := run{API: "telephony", Profile: "default", Record: "telephony.json", Page: "apis/telephony/000_06a165e8fd570c61.txt",
+		Version: "0.4.0", Catalog: catalog.Hash(apiFiles("telephony")), Target: "https://api.vendor.example/telephony",
 		Config: "/home/vendor/conformance/my-telephony.yaml", Reading: "strict", Rate: "0", Proxy: "none",
 		LabelFilter: "!http-404", Baseline: "/home/vendor/conformance/known.yaml",
 		Started: t0, Finished: t0.Add(1500 * time.Millisecond), Verdict: "not_conformant", FailsRun: true,
@@ -354,5 +355,33 @@ func TestSummaryJSON(t *testing.T) {
 	if !reflect.DeepEqual(tel.Specs, wantSpecs) {
 		g, _ := json.MarshalIndent(tel.Specs, "", "  ")
 		t.Errorf("specs\n%s", g)
+	}
+}
+
+// A record carries the catalog it was judged against, and the report reads
+// its rows from there, whatever catalogs this build holds: a record of an
+// API this build does not know reads whole.
+func TestRowsComeFromTheRecordsCatalog(t *testing.T) {
+	cat, err := catalog.Parse([]byte("api: billing\npage: b.txt\nrows:\n  - {id: bil.402, code: 402, line: 7, ru: r, en: e, probes: [unpaid]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.Dir = "apis/billing"
+	run := &record.Run{API: "billing", Documented: cat, Asked: record.Asked{Started: t0, Finished: t0}, Specs: []record.Spec{
+		{ID: "bil.402/unpaid", Row: "bil.402", Name: "402: unpaid", Probe: "unpaid", Verdict: record.Verdict{Outcome: record.NotConformant,
+			Problems: []record.Problem{{Part: "code", Text: "want HTTP 402, got 200"}}}},
+	}}
+	dir := t.TempDir()
+	if err := record.Write(record.Path(dir, "billing"), func(s string) string { return s }, run); err != nil {
+		t.Fatal(err)
+	}
+	s := Read(dir)
+	if len(s.Runs) != 1 || len(s.Unreadable) != 0 {
+		t.Fatalf("runs %d, unreadable %+v", len(s.Runs), s.Unreadable)
+	}
+	bil := s.Runs[0]
+	if bil.Page != "apis/billing/b.txt" || len(bil.Rows) != 1 || bil.Rows[0].ID != "bil.402" || bil.Rows[0].Line != 7 ||
+		bil.Rows[0].Verdict != record.NotConformant || bil.RowCounts != (RowCounts{Rows: 1, NotConformant: 1}) {
+		t.Errorf("run read from its own catalog: %+v", bil)
 	}
 }

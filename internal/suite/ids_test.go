@@ -85,7 +85,7 @@ func TestUnsafeIDMattersOnlyToARemovalByID(t *testing.T) {
 		{`{method: DELETE, path: "/client/{client}/extension/{id}", codes: [204]}`, true},
 	} {
 		cfg := "credentials: {valid: some-token-1}\nrequests: {remove_extension: " + c.removal + "}\n"
-		tel, err := target.LoadTelephony(target.Source{Name: "t.yaml", Dir: fstest.MapFS{"t.yaml": {Data: []byte(cfg)}}, File: "t.yaml"}, runner.NewRedactor())
+		tel, err := target.Load[testConfig](testDefaults, target.Source{Name: "t.yaml", Dir: fstest.MapFS{"t.yaml": {Data: []byte(cfg)}}, File: "t.yaml"}, testRuntime, runner.NewRedactor())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,3 +99,28 @@ func TestUnsafeIDMattersOnlyToARemovalByID(t *testing.T) {
 		}
 	}
 }
+
+// testConfig is an API's configuration of the generic keys alone, read over
+// testDefaults: what the suite's own code is tested with, apart from any
+// API of the registry (which imports this package).
+type testConfig struct {
+	target.Deployment `yaml:",inline"`
+}
+
+func (*testConfig) Validate() []error    { return nil }
+func (*testConfig) Lists() []target.Step { return nil }
+
+// testDefaults are testConfig's defaults: a create of an extension and its
+// removal by id, as the Telephony API's.
+var testDefaults = []byte(`base_path: /api/ver1.0
+auth: {header: Authorization, value: "Bearer {secret}"}
+id_field: id
+credentials: {valid: ""}
+vars: {client: ""}
+requests:
+  create_extension: {method: POST, path: "/client/{client}/extension/", codes: [201], creates: extension}
+  remove_extension: {method: DELETE, path: "/client/{client}/extension/{id}", codes: [204]}
+`)
+
+// testRuntime are the placeholders testConfig's probes would fill.
+var testRuntime = []string{"name", "email", "id", "address"}

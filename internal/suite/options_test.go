@@ -12,13 +12,18 @@ import (
 	"testing"
 )
 
+// testAPI is the Telephony API's files as an API value, apart from the
+// registry (which imports this package): enough for the flags and for a
+// report of a run that could not start.
+var testAPI = &API{Name: "telephony", Dir: "apis/telephony", Files: os.DirFS("../../apis/telephony")}
+
 // A suite embedded through package conform gets, for every option left
 // unset, the default its standalone flag has.
 func TestUnsetOptionsTakeTheFlagsDefaults(t *testing.T) {
-	flags := RegisterFlags(flag.NewFlagSet("test", flag.ContinueOnError), "telephony")
+	flags := RegisterFlags(flag.NewFlagSet("test", flag.ContinueOnError), testAPI)
 	flags.own = nil
 	// Where the reports go is Settings.Reports, which has no default.
-	embedded := Options{Target: flags.Target, Config: flags.Config, Reports: flags.Reports}
+	embedded := Options{Settings: Settings{Target: flags.Target, Config: flags.Config, Reports: flags.Reports}}
 	embedded.fillDefaults()
 	flags.resolvePaths()
 	if !reflect.DeepEqual(*flags, embedded) {
@@ -56,7 +61,7 @@ func TestBadFlagPointsToTheSuitesFlags(t *testing.T) {
 			fs.Usage = func() { fmt.Fprintln(&out, "every flag of the test binary") }
 			fs.String("ginkgo.label-filter", "", "")
 			fs.Bool("test.v", false, "")
-			RegisterFlags(fs, "telephony")
+			RegisterFlags(fs, testAPI)
 			args := append([]string{"--reports=" + reports}, c.args...)
 			saved := os.Args
 			os.Args = append([]string{"x.test"}, args...)

@@ -1,7 +1,6 @@
-package target
+package target_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -55,9 +54,9 @@ func TestConfigurationPastItsBoundsStopsAtLoad(t *testing.T) {
 			start := time.Now()
 			var err error
 			if c.content {
-				_, err = LoadContent(source(c.yaml), runner.NewRedactor())
+				_, err = loadContent(source(c.yaml), runner.NewRedactor())
 			} else {
-				_, err = LoadTelephony(source(c.yaml), runner.NewRedactor())
+				_, err = loadTelephony(source(c.yaml), runner.NewRedactor())
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want an error naming %q, got %v", c.want, err)
@@ -71,7 +70,7 @@ func TestConfigurationPastItsBoundsStopsAtLoad(t *testing.T) {
 
 // A deployment served at the root: base_path "/" adds nothing to a path.
 func TestBasePathAtTheRoot(t *testing.T) {
-	cfg, err := LoadTelephony(source("credentials: {valid: x2345678}\nbase_path: /\n"), runner.NewRedactor())
+	cfg, err := loadTelephony(source("credentials: {valid: x2345678}\nbase_path: /\n"), runner.NewRedactor())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,27 +92,12 @@ func TestTypeErrorsDoNotQuoteSecrets(t *testing.T) {
 		// A secret over several lines.
 		"credentials: |\n  Vx\n  Q-secret-123\n",
 	} {
-		_, err := LoadTelephony(source(yaml), runner.NewRedactor())
+		_, err := loadTelephony(source(yaml), runner.NewRedactor())
 		if err == nil {
 			t.Fatalf("%q loaded", yaml)
 		}
 		if strings.Contains(err.Error(), "Vx") || strings.Contains(err.Error(), "secret-123") {
 			t.Errorf("the error quotes the value: %v", err)
 		}
-	}
-}
-
-// Files the configuration names are read with a bound.
-func TestReadBoundedRefusesLargeFiles(t *testing.T) {
-	dir := t.TempDir()
-	big := filepath.Join(dir, "big")
-	if err := os.WriteFile(big, make([]byte, 1025), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := readBounded(nil, big, 1024); err == nil {
-		t.Fatal("a file past the bound was read")
-	}
-	if b, err := readBounded(nil, big, 2048); err != nil || len(b) != 1025 {
-		t.Fatalf("got %d bytes, %v", len(b), err)
 	}
 }

@@ -1,4 +1,4 @@
-package target
+package target_test
 
 import (
 	"regexp"
@@ -6,12 +6,34 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/confsuite/apiconform/apis/content"
+	"github.com/confsuite/apiconform/apis/telephony"
 	"github.com/confsuite/apiconform/fixtures"
+	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
 
-func source(yaml string) Source {
-	return Source{Name: "test.yaml", Dir: fstest.MapFS{"test.yaml": {Data: []byte(yaml)}}, File: "test.yaml"}
+// loadTelephony reads a Telephony configuration over its defaults, as a
+// run does: the generic loading (target.Load) with the API's own keys.
+func loadTelephony(src target.Source, r *runner.Redactor) (*telephony.Config, error) {
+	cfg, err := telephony.API.Load(src, r)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.(*telephony.Config), nil
+}
+
+// loadContent reads a Content configuration over its defaults.
+func loadContent(src target.Source, r *runner.Redactor) (*content.Config, error) {
+	cfg, err := content.API.Load(src, r)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.(*content.Config), nil
+}
+
+func source(yaml string) target.Source {
+	return target.Source{Name: "test.yaml", Dir: fstest.MapFS{"test.yaml": {Data: []byte(yaml)}}, File: "test.yaml"}
 }
 
 func TestConfigurationErrorsNameTheKey(t *testing.T) {
@@ -51,9 +73,9 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			if c.content {
-				_, err = LoadContent(source(c.yaml), runner.NewRedactor())
+				_, err = loadContent(source(c.yaml), runner.NewRedactor())
 			} else {
-				_, err = LoadTelephony(source(c.yaml), runner.NewRedactor())
+				_, err = loadTelephony(source(c.yaml), runner.NewRedactor())
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "test.yaml") {
 				t.Fatalf("want an error naming %q and the file, got %v", c.want, err)
@@ -65,7 +87,7 @@ func TestConfigurationErrorsNameTheKey(t *testing.T) {
 func TestSecretsFromTheEnvironmentAreRedacted(t *testing.T) {
 	t.Setenv("APICONFORM_TOKEN", "from-env-3f9a")
 	r := runner.NewRedactor()
-	cfg, err := LoadTelephony(source("credentials: {valid: '${APICONFORM_TOKEN}'}\n"), r)
+	cfg, err := loadTelephony(source("credentials: {valid: '${APICONFORM_TOKEN}'}\n"), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,25 +100,25 @@ func TestSecretsFromTheEnvironmentAreRedacted(t *testing.T) {
 }
 
 func TestBuiltInFixturesLoad(t *testing.T) {
-	if _, err := LoadTelephony(Source{Name: "telephony.yaml", Dir: fixtures.Files, File: "telephony.yaml"}, runner.NewRedactor()); err != nil {
+	if _, err := loadTelephony(target.Source{Name: "telephony.yaml", Dir: fixtures.Files, File: "telephony.yaml"}, runner.NewRedactor()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadContent(Source{Name: "content.yaml", Dir: fixtures.Files, File: "content.yaml"}, runner.NewRedactor()); err != nil {
+	if _, err := loadContent(target.Source{Name: "content.yaml", Dir: fixtures.Files, File: "content.yaml"}, runner.NewRedactor()); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestFillRefusesUnknownPlaceholders(t *testing.T) {
-	if _, err := Fill("/client/{clent}/", map[string]string{"client": "1"}); err == nil {
+	if _, err := target.Fill("/client/{clent}/", map[string]string{"client": "1"}); err == nil {
 		t.Fatal("a misspelt placeholder was filled silently")
 	}
-	if got, err := Fill("/client/{client}/x", map[string]string{"client": "@me"}); err != nil || got != "/client/@me/x" {
+	if got, err := target.Fill("/client/{client}/x", map[string]string{"client": "@me"}); err != nil || got != "/client/@me/x" {
 		t.Fatalf("got %q %v", got, err)
 	}
 }
 
 func TestOverridesMergeOverTheDefaults(t *testing.T) {
-	cfg, err := LoadTelephony(source(`credentials: {valid: x2345678, partner: p2345678}
+	cfg, err := loadTelephony(source(`credentials: {valid: x2345678, partner: p2345678}
 vars: {client: "1"}
 requests:
   blocked_user: {path: "/pbx/{client}", headers: {X-Trace: "{client}"}}
@@ -120,32 +142,18 @@ requests:
 
 func TestErrorsComeInAStableOrder(t *testing.T) {
 	yaml := "vars: {client: '1'}\nrequests: {blocked_user: {path: x}, token_missing: {path: y}, foreign_client: {path: z}}\n"
-	_, first := LoadTelephony(source(yaml), runner.NewRedactor())
+	_, first := loadTelephony(source(yaml), runner.NewRedactor())
 	for i := 0; i < 5; i++ {
-		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || err.Error() != first.Error() {
+		if _, err := loadTelephony(source(yaml), runner.NewRedactor()); err == nil || err.Error() != first.Error() {
 			t.Fatalf("errors changed order:\n%v\n%v", first, err)
 		}
-	}
-}
-
-// The defaults --print-defaults prints are the ones a configuration is read
-// over.
-func TestDefaultsAreTheBuiltInOnes(t *testing.T) {
-	for api, want := range map[string][]byte{"telephony": telephonyDefaults, "content": contentDefaults} {
-		got, err := Defaults(api)
-		if err != nil || string(got) != string(want) || !strings.Contains(string(got), "base_path:") {
-			t.Errorf("Defaults(%q) = %d bytes, %v; want the embedded %d", api, len(got), err, len(want))
-		}
-	}
-	if _, err := Defaults("billing"); err == nil || !strings.Contains(err.Error(), "telephony or content") {
-		t.Errorf("an unknown API: %v", err)
 	}
 }
 
 // Fresh values follow the deployment's template, and one process never
 // gives the same twice, even from a narrow template.
 func TestFreshValuesFollowTheTemplate(t *testing.T) {
-	f := NewFreshener(map[string]string{"name": "{digits:2}", "code": "x-{letters:3}"})
+	f := target.NewFreshener(map[string]string{"name": "{digits:2}", "code": "x-{letters:3}"})
 	seen := map[string]bool{}
 	for range 60 {
 		v := f.Values()
@@ -166,7 +174,7 @@ func TestFreshTemplatesAreCheckedAtLoad(t *testing.T) {
 		"credentials: {valid: x2345678}\nfresh: {email: \"{nme}@x.test\"}\n":      "fresh.email: {nme} is no fresh value",
 		"credentials: {valid: x2345678}\nfresh: {name: \"{email}-{digits:3}\"}\n": "a fresh value may name another only when that one names none",
 	} {
-		if _, err := LoadTelephony(source(yaml), runner.NewRedactor()); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := loadTelephony(source(yaml), runner.NewRedactor()); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: want an error with %q, got %v", yaml, want, err)
 		}
 	}
@@ -174,7 +182,7 @@ func TestFreshTemplatesAreCheckedAtLoad(t *testing.T) {
 
 // Processes of a parallel run give values from lanes apart.
 func TestFreshValuesOfTwoProcessesNeverMeet(t *testing.T) {
-	a, b := NewFreshener(map[string]string{"name": "{digits:2}"}), NewFreshener(map[string]string{"name": "{digits:2}"})
+	a, b := target.NewFreshener(map[string]string{"name": "{digits:2}"}), target.NewFreshener(map[string]string{"name": "{digits:2}"})
 	a.Lane(1, 2)
 	b.Lane(2, 2)
 	seen := map[string]int{}
