@@ -20,7 +20,7 @@ import (
 
 // SchemaVersion is the version of the record's shape; it changes only when
 // a field is removed or changes meaning.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Outcome is how one spec ended. Exactly one per spec.
 type Outcome string

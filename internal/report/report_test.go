@@ -46,7 +46,7 @@ func TestRead(t *testing.T) {
 	if u := s.Unreadable[0]; u.Record != "billing.json" || u.API != "billing" || u.Profile != "default" || !strings.Contains(u.Error, "invalid character") {
 		t.Errorf("unreadable %+v", u)
 	}
-	if u := s.Unreadable[1]; u.Record != "variant/old.json" || u.Profile != "variant" || u.Error != "schema_version 99, this suite reads 1" {
+	if u := s.Unreadable[1]; u.Record != "variant/old.json" || u.Profile != "variant" || u.Error != "schema_version 99, this suite reads 2" {
 		t.Errorf("unreadable %+v", u)
 	}
 
@@ -186,7 +186,7 @@ func TestHTML(t *testing.T) {
 		`<div class="scroll"><code>/home/vendor/conformance/my-telephony.yaml</code></div>`,
 		"<code>--label-filter=!http-404</code>",
 		// the records that could not be read
-		"<code>billing.json</code> (billing, default profile)", "schema_version 99, this suite reads 1",
+		"<code>billing.json</code> (billing, default profile)", "schema_version 99, this suite reads 2",
 		// the matrix: formats as columns for content, probes for telephony
 		"<th>no format</th><th>json</th><th>xml</th>", "<th>probes</th>", "✓ conformant&nbsp;×4",
 	} {
@@ -269,7 +269,7 @@ func TestSummaryJSON(t *testing.T) {
 	if doc.SchemaVersion != 2 || len(doc.Runs) != 4 || len(doc.Unreadable) != 2 {
 		t.Fatalf("schema_version %d, %d runs, %d unreadable", doc.SchemaVersion, len(doc.Runs), len(doc.Unreadable))
 	}
-	if u := doc.Unreadable[1]; u.Record != "variant/old.json" || u.API != "old" || u.Profile != "variant" || u.Error != "schema_version 99, this suite reads 1" {
+	if u := doc.Unreadable[1]; u.Record != "variant/old.json" || u.API != "old" || u.Profile != "variant" || u.Error != "schema_version 99, this suite reads 2" {
 		t.Errorf("unreadable %+v", u)
 	}
 
