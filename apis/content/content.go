@@ -25,6 +25,7 @@ import (
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/schemas"
 )
 
 //go:embed catalog.yaml config.yaml 004_f3934047545fb061.txt
@@ -69,7 +70,7 @@ func load(defaults []byte, src target.Source, r *runner.Redactor) (*Config, erro
 // pins the placeholders of one expected message; with none, one message
 // with any values.
 func judge(row catalog.Row, ex *runner.Exchange, format string, pins []map[string]string) ([]check.Problem, error) {
-	c, err := check.NewMessages(schema, check.Strict)
+	c, err := check.NewMessages(schemas.Files, schema, check.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func formats(cfg *Config) []suite.Variant {
 // for every answer of the run: a 5xx carries the error envelope in the
 // requested format.
 func plan(env *suite.Env, cfg *Config) (suite.Plan, error) {
-	checker, err := check.NewMessages(schema, env.Reading)
+	checker, err := check.NewMessages(schemas.Files, schema, env.Reading)
 	if err != nil {
 		return suite.Plan{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/schemas"
 )
 
 //go:embed catalog.yaml config.yaml 000_06a165e8fd570c61.txt
@@ -52,7 +53,7 @@ func judge(row catalog.Row, ex *runner.Exchange, _ string, _ []map[string]string
 	if row.Method != "" {
 		return check.Success(ex, row.Code), nil
 	}
-	c, err := check.NewStatusBody(schema, check.Strict)
+	c, err := check.NewStatusBody(schemas.Files, schema, check.Strict)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func judge(row catalog.Row, ex *runner.Exchange, _ string, _ []map[string]string
 // plan is the suite for one deployment: the probes, and how an answer is
 // judged against its row.
 func plan(env *suite.Env, cfg *Config) (suite.Plan, error) {
-	checker, err := check.NewStatusBody(schema, env.Reading)
+	checker, err := check.NewStatusBody(schemas.Files, schema, env.Reading)
 	if err != nil {
 		return suite.Plan{}, err
 	}

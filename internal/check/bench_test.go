@@ -6,6 +6,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/schemas"
 )
 
 func exchange(contentType, body string, status int) *runner.Exchange {
@@ -13,7 +14,7 @@ func exchange(contentType, body string, status int) *runner.Exchange {
 }
 
 func BenchmarkTelephonyError(b *testing.B) {
-	t, err := NewStatusBody("telephony-error.schema.json", Strict)
+	t, err := NewStatusBody(schemas.Files, "telephony-error.schema.json", Strict)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func BenchmarkContentErrorsXML(b *testing.B) {
 }
 
 func benchmarkContent(b *testing.B, format, contentType, body string) {
-	c, err := NewMessages("content-errors.schema.json", Strict)
+	c, err := NewMessages(schemas.Files, "content-errors.schema.json", Strict)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/schemas"
 )
 
 // A message's patterns are compiled once and shared, also by checks that
 // run at the same time; other values make other patterns.
 func TestContentPatternsAreCompiledOnce(t *testing.T) {
-	c, err := NewMessages("content-errors.schema.json", Lenient)
+	c, err := NewMessages(schemas.Files, "content-errors.schema.json", Lenient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func errorsExchange(status int, body string) *runner.Exchange {
 // strict reading; a wrong message is reported once, beside the one it
 // should have been; only errors left over are unexpected.
 func TestContentWordingsAndErrorsReportedOnce(t *testing.T) {
-	c, err := NewMessages("content-errors.schema.json", Strict)
+	c, err := NewMessages(schemas.Files, "content-errors.schema.json", Strict)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestContentWordingsAndErrorsReportedOnce(t *testing.T) {
 // An address placeholder left unpinned holds an IP address, the one given
 // when there is one, in any of its spellings.
 func TestContentAddressPlaceholder(t *testing.T) {
-	c, err := NewMessages("content-errors.schema.json", Strict)
+	c, err := NewMessages(schemas.Files, "content-errors.schema.json", Strict)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"github.com/confsuite/apiconform/schemas"
+
 	"bytes"
 	"encoding/json"
 	"strings"
@@ -29,11 +31,11 @@ func FuzzDecodeJSON(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	tel, err := NewStatusBody("telephony-error.schema.json", Strict)
+	tel, err := NewStatusBody(schemas.Files, "telephony-error.schema.json", Strict)
 	if err != nil {
 		f.Fatal(err)
 	}
-	con, err := NewMessages("content-errors.schema.json", Lenient)
+	con, err := NewMessages(schemas.Files, "content-errors.schema.json", Lenient)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func FuzzParseXMLErrors(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	con, err := NewMessages("content-errors.schema.json", Strict)
+	con, err := NewMessages(schemas.Files, "content-errors.schema.json", Strict)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"github.com/confsuite/apiconform/schemas"
+
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -36,7 +38,7 @@ func TestViolationsTurnsAValidatorPanicIntoAViolation(t *testing.T) {
 
 func telephonyProblems(t *testing.T, reading Reading, body string) []Problem {
 	t.Helper()
-	tel, err := NewStatusBody("telephony-error.schema.json", reading)
+	tel, err := NewStatusBody(schemas.Files, "telephony-error.schema.json", reading)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func telephonyProblems(t *testing.T, reading Reading, body string) []Problem {
 
 func contentProblems(t *testing.T, reading Reading, body string) []Problem {
 	t.Helper()
-	c, err := NewMessages("content-errors.schema.json", reading)
+	c, err := NewMessages(schemas.Files, "content-errors.schema.json", reading)
 	if err != nil {
 		t.Fatal(err)
 	}

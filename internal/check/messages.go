@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
 	"net"
 	"regexp"
@@ -10,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/confsuite/apiconform/runner"
-	"github.com/confsuite/apiconform/schemas"
 )
 
 // Formats of an answer, as a request's format parameter asks for them.
@@ -155,10 +155,10 @@ func patternKey(m Message) string {
 	return b.String()
 }
 
-// NewMessages compiles the JSON envelope's schema, a file in schemas/, once
-// for the run.
-func NewMessages(file string, reading Reading) (*Messages, error) {
-	raw, err := schemas.Files.ReadFile(file)
+// NewMessages compiles the JSON envelope's schema, a file in files
+// (schemas.Files, or an API's own), once for the run.
+func NewMessages(files fs.FS, file string, reading Reading) (*Messages, error) {
+	raw, err := fs.ReadFile(files, file)
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", file, err)
 	}

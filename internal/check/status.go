@@ -3,11 +3,11 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/runner"
-	"github.com/confsuite/apiconform/schemas"
 )
 
 // StatusBody checks error answers whose JSON body carries a documented
@@ -22,10 +22,10 @@ type StatusBody struct {
 	perRow  map[string]*Schema
 }
 
-// NewStatusBody loads the base schema, a file in schemas/, for the given
-// reading.
-func NewStatusBody(file string, reading Reading) (*StatusBody, error) {
-	raw, err := schemas.Files.ReadFile(file)
+// NewStatusBody loads the base schema, a file in files (schemas.Files, or
+// an API's own), for the given reading.
+func NewStatusBody(files fs.FS, file string, reading Reading) (*StatusBody, error) {
+	raw, err := fs.ReadFile(files, file)
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", file, err)
 	}
