@@ -2,7 +2,7 @@
 // module: register an API's conformance suite in your own Ginkgo tree,
 // beside your own specs and with your own configuration, or judge an
 // answer your own test got against a documented row with a Gomega matcher.
-// The APIs are those of the registry (package apis), by name.
+// The APIs are those of the registry (package suites), by name.
 //
 //	var _ = conform.Suite("telephony", conform.Settings{Target: url, Config: "telephony.yaml"})
 //
@@ -15,8 +15,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // Settings are a suite's settings, as the standalone flags of the same
@@ -31,7 +31,7 @@ type Settings = suite.Settings
 // lacks, or settings that cannot start the suite, register one failing
 // spec that says why.
 func Suite(api string, s Settings) bool {
-	a, err := apis.Find(api)
+	a, err := suites.Find(api)
 	if err != nil {
 		return ginkgo.Describe(api, func() {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(fmt.Sprintf("conform: %v", err)) })

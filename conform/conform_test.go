@@ -11,10 +11,10 @@ import (
 
 	"github.com/onsi/gomega"
 
-	refcon "github.com/confsuite/apiconform/apis/content/refserver"
-	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/conform"
 	"github.com/confsuite/apiconform/internal/record"
+	refcon "github.com/confsuite/apiconform/suites/content/refserver"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 func get(t *testing.T, url, auth string) *http.Response {
@@ -63,7 +63,7 @@ func TestRowMatchersJudgeAnswers(t *testing.T) {
 		To(conform.Row("content", "con.404.not-found", conform.XML, map[string]string{"objectName": "Model"}))
 	m = conform.Row("telephony", "tel.403.user_blocked", "")
 	_, _ = m.Match(get(t, tel.URL+"/api/ver1.0/client/1001/", "Bearer tel-admin-token"))
-	g.Expect(m.FailureMessage(nil)).To(gomega.ContainSubstring("apis/telephony/000_06a165e8fd570c61.txt, line 23"))
+	g.Expect(m.FailureMessage(nil)).To(gomega.ContainSubstring("suites/telephony/000_06a165e8fd570c61.txt, line 23"))
 
 	_, err = conform.Row("fax", "fax.200", "").Match(get(t, tel.URL+"/", ""))
 	g.Expect(err).To(gomega.MatchError(gomega.ContainSubstring(`no API "fax"`)))

@@ -9,10 +9,10 @@ import (
 
 	"github.com/onsi/gomega/types"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // Formats an answer may be asked for, for Row.
@@ -54,7 +54,7 @@ func (m *rowMatcher) Match(actual any) (bool, error) {
 	if !ok || resp == nil {
 		return false, fmt.Errorf("conform: want an *http.Response, got %T", actual)
 	}
-	a, err := apis.Find(m.api)
+	a, err := suites.Find(m.api)
 	if err != nil {
 		return false, fmt.Errorf("conform: %w", err)
 	}

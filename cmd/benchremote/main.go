@@ -29,8 +29,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/latency"
+	"github.com/confsuite/apiconform/suites"
 )
 
 type config struct {
@@ -55,7 +55,7 @@ func main() {
 	var c config
 	bin := flag.String("bin", "bin", "folder holding the compiled suites, <api>.test")
 	gk := flag.String("ginkgo", "go tool ginkgo", "the ginkgo CLI, for runs with procs > 1 (a command and its arguments)")
-	names := flag.String("apis", apis.Names(), "the APIs to measure, separated by |")
+	names := flag.String("apis", suites.Names(), "the APIs to measure, separated by |")
 	lat := flag.String("latency", "0ms,50ms", "latencies the proxy adds to every request, separated by commas")
 	procs := flag.String("procs", "1,2,4", "process counts, separated by commas; 1 runs the bare binary, more the ginkgo CLI with --procs")
 	flag.IntVar(&c.reps, "reps", 3, "runs of each configuration; the report gives the median")
@@ -180,7 +180,7 @@ func run(c config) error {
 // measure runs the API's suite once against a fresh reference server behind
 // a fresh latency proxy.
 func measure(c config, api string, lat time.Duration, procs int) (sample, error) {
-	handler, err := apis.Server(api, "", true)
+	handler, err := suites.Server(api, "", true)
 	if err != nil {
 		return sample{}, err
 	}

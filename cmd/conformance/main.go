@@ -20,22 +20,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/report"
+	"github.com/confsuite/apiconform/suites"
 )
 
 func main() {
 	bin := flag.String("bin", "bin", "folder holding the compiled suites, <api>.test")
 	reports := flag.String("reports", "reports", "folder the records, JUnit reports, index.html and summary.json are written to")
-	names := flag.String("apis", apis.Names(), "the APIs to check, separated by |")
-	profiles := flag.String("profiles", apis.Profiles(), "the reference servers' deployment profiles to check, separated by |")
+	names := flag.String("apis", suites.Names(), "the APIs to check, separated by |")
+	profiles := flag.String("profiles", suites.Profiles(), "the reference servers' deployment profiles to check, separated by |")
 	flag.Parse()
 	exit := 0
 	var runs []report.Run
 	for _, profile := range strings.Split(*profiles, "|") {
 		for _, api := range strings.Split(*names, "|") {
-			a, err := apis.Find(api)
+			a, err := suites.Find(api)
 			if err == nil && !a.HasProfile(profile) {
 				continue // the API has no reference deployment of that profile
 			}
@@ -64,7 +64,7 @@ func main() {
 // any other runs with the profile's configuration file (a path in this
 // repository) and --require-all, so a spec it cannot drive fails.
 func profileRun(api, profile, reports string) (string, []string, error) {
-	a, err := apis.Find(api)
+	a, err := suites.Find(api)
 	if err != nil {
 		return "", nil, err
 	}
@@ -88,7 +88,7 @@ func profileRun(api, profile, reports string) (string, []string, error) {
 func run(api, profile, bin, reports string, extra []string) (report.Run, int, error) {
 	var none report.Run
 	// The fault trigger is on, so the documented 500 can be provoked.
-	handler, err := apis.Server(api, profile, true)
+	handler, err := suites.Server(api, profile, true)
 	if err != nil {
 		return none, 0, err
 	}

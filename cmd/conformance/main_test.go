@@ -6,17 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/report"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // The summary at the end comes from the records: a line per run with its
 // verdict and rows, then what needs a look.
 func TestPrintSummary(t *testing.T) {
 	documented := func(api string) *catalog.Catalog {
-		a, err := apis.Find(api)
+		a, err := suites.Find(api)
 		if err != nil {
 			t.Fatal(err)
 		}

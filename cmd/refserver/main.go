@@ -20,7 +20,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confsuite/apiconform/apis"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // options are the reference servers' own switches.
@@ -32,7 +32,7 @@ type options struct {
 // faultHelp says what --fault does, per API that has a fault trigger.
 func faultHelp() string {
 	help := "make the API's fault trigger answer 500"
-	for _, a := range apis.All {
+	for _, a := range suites.All {
 		if a.FaultHelp != "" {
 			help += "; " + a.Name + ": " + a.FaultHelp
 		}
@@ -45,7 +45,7 @@ func main() {
 	if api == "" {
 		os.Exit(code)
 	}
-	h, err := apis.Server(api, opts.profile, opts.fault)
+	h, err := suites.Server(api, opts.profile, opts.fault)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -86,9 +86,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts 
 	addrFlag := fs.String("addr", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	opts = &options{}
 	fs.BoolVar(&opts.fault, "fault", false, faultHelp())
-	fs.StringVar(&opts.profile, "profile", "default", "deployment profile, "+apis.Profiles()+" (each API's refserver package comment describes its variant)")
+	fs.StringVar(&opts.profile, "profile", "default", "deployment profile, "+suites.Profiles()+" (each API's refserver package comment describes its variant)")
 	usage := func(w io.Writer) {
-		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", apis.Names(), apis.Profiles())
+		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", suites.Names(), suites.Profiles())
 		fmt.Fprintln(w, "Starts a built-in reference server and prints its base URL; stops on SIGINT or SIGTERM.")
 		fmt.Fprintln(w, "Flags (before or after the API's name):")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -125,7 +125,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts 
 		return fail("")
 	}
 	if fs.NArg() == 0 {
-		return fail("refserver: name the API, one of %s", apis.Names())
+		return fail("refserver: name the API, one of %s", suites.Names())
 	}
 	api = fs.Arg(0)
 	if help, err := parse(fs.Args()[1:]); help {

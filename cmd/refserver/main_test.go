@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/confsuite/apiconform/apis"
+	"github.com/confsuite/apiconform/suites"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -40,7 +40,7 @@ func TestParseArgs(t *testing.T) {
 		if tc.stdout != "" {
 			// The usage names every API and profile of the registry, and
 			// what --fault does for each API that has a fault trigger.
-			for _, flag := range []string{"--addr HOST:PORT", "--profile", "--fault", "refserver " + apis.Names(), apis.Profiles(), "content: make model"} {
+			for _, flag := range []string{"--addr HOST:PORT", "--profile", "--fault", "refserver " + suites.Names(), suites.Profiles(), "content: make model"} {
 				if !strings.Contains(stdout.String(), flag) {
 					t.Errorf("%q: the usage lacks %s:\n%s", tc.args, flag, stdout.String())
 				}

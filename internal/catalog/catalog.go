@@ -1,5 +1,5 @@
 // Package catalog reads an API's documented rows, kept as data beside the
-// page they come from (apis/<api>/catalog.yaml), each traced to its line of
+// page they come from (suites/<api>/catalog.yaml), each traced to its line of
 // the page. Specs are generated from these rows.
 package catalog
 
@@ -26,7 +26,7 @@ type Catalog struct {
 	PageSHA256 string `yaml:"page_sha256" json:"page_sha256"`
 	Rows       []Row  `yaml:"rows" json:"rows"`
 	// Dir is the folder of the catalog and its page in the repository
-	// (apis/<api>), for messages and reports.
+	// (suites/<api>), for messages and reports.
 	Dir   string `yaml:"-" json:"dir"`
 	files fs.FS
 }

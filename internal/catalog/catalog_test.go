@@ -38,11 +38,11 @@ func digest(s string) string {
 
 func TestLoadReadsTheCatalogBesideItsPage(t *testing.T) {
 	const page = "400 bad request\n"
-	c, err := Load(apiFiles(page, digest(page)), "apis/x")
+	c, err := Load(apiFiles(page, digest(page)), "suites/x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.API != "x" || c.Dir != "apis/x" || c.PageSHA256 != digest(page) || len(c.Rows) != 1 || c.Rows[0].Page != "apis/x/p.txt" {
+	if c.API != "x" || c.Dir != "suites/x" || c.PageSHA256 != digest(page) || len(c.Rows) != 1 || c.Rows[0].Page != "suites/x/p.txt" {
 		t.Fatalf("loaded %+v", c)
 	}
 	lines, err := c.PageLines()
@@ -62,11 +62,11 @@ func TestLoadRefusesAChangedPage(t *testing.T) {
 		"a digest of other": apiFiles(page, digest("other")),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Load(files, "apis/x")
+			_, err := Load(files, "suites/x")
 			if err == nil {
 				t.Fatal("a page other than the catalog's was accepted")
 			}
-			if !strings.Contains(err.Error(), "apis/x/p.txt") || !strings.Contains(err.Error(), "page_sha256") {
+			if !strings.Contains(err.Error(), "suites/x/p.txt") || !strings.Contains(err.Error(), "page_sha256") {
 				t.Fatalf("the error names neither the page nor the key: %v", err)
 			}
 		})
@@ -74,12 +74,12 @@ func TestLoadRefusesAChangedPage(t *testing.T) {
 }
 
 func TestLoadErrorsWithoutCatalogOrPage(t *testing.T) {
-	if _, err := Load(fstest.MapFS{}, "apis/x"); err == nil || !strings.Contains(err.Error(), "apis/x") {
+	if _, err := Load(fstest.MapFS{}, "suites/x"); err == nil || !strings.Contains(err.Error(), "suites/x") {
 		t.Errorf("no catalog: %v", err)
 	}
 	files := apiFiles("", "")
 	delete(files, "p.txt")
-	if _, err := Load(files, "apis/x"); err == nil {
+	if _, err := Load(files, "suites/x"); err == nil {
 		t.Error("a catalog without its page loaded")
 	}
 }

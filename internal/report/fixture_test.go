@@ -28,13 +28,13 @@ func specID(row, probe, variant string) string {
 }
 
 // apiFiles are an API's files, read from its folder: the registry (package
-// apis) imports the suite, which imports this package.
-func apiFiles(api string) fs.FS { return os.DirFS(filepath.Join("..", "..", "apis", api)) }
+// suites) imports the suite, which imports this package.
+func apiFiles(api string) fs.FS { return os.DirFS(filepath.Join("..", "..", "suites", api)) }
 
 // loadCatalog is an API's catalog, as a run records it.
 func loadCatalog(t *testing.T, api string) *catalog.Catalog {
 	t.Helper()
-	cat, err := catalog.Load(apiFiles(api), "apis/"+api)
+	cat, err := catalog.Load(apiFiles(api), "suites/"+api)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func TestHTML(t *testing.T) {
 		"<dt>baseline</dt><dd>expired tokens get 403 until ticket 77</dd>",
 		"<li>code: want HTTP 403, got 200</li>", "<li>code: want HTTP 401, got 403</li>",
 		// the requirement: page line, the page's text, the English reading
-		"<code>apis/telephony/000_06a165e8fd570c61.txt</code>, line 23",
+		"<code>suites/telephony/000_06a165e8fd570c61.txt</code>, line 23",
 		"Данный пользователь либо клиент, к которому относится пользователь, заблокирован",
 		"this user, or the client the user belongs to, is blocked",
 		// the exchange, escaped, and its curl command, collapsed
@@ -274,7 +274,7 @@ func TestSummaryJSON(t *testing.T) {
 	}
 
 	tel := doc.Runs[2]
-	props := run{API: "telephony", Profile: "default", Record: "telephony.json", Page: "apis/telephony/000_06a165e8fd570c61.txt",
+	props := run{API: "telephony", Profile: "default", Record: "telephony.json", Page: "suites/telephony/000_06a165e8fd570c61.txt",
 		Version: "0.4.0", Catalog: catalog.Hash(apiFiles("telephony")), Target: "https://api.vendor.example/telephony",
 		Config: "/home/vendor/conformance/my-telephony.yaml", Reading: "strict", Rate: "0", Proxy: "none",
 		LabelFilter: "!http-404", Baseline: "/home/vendor/conformance/known.yaml",

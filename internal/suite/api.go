@@ -14,12 +14,12 @@ import (
 )
 
 // API is everything the project knows about one API, as one value. Each
-// API's package (apis/<name>) builds one with Define, and the registry
+// API's package (suites/<name>) builds one with Define, and the registry
 // (package apis) lists them; the command line, the embedding (package
 // conform), the reference servers and every self-test take it from there.
 type API struct {
 	Name string
-	// Dir is the API's folder in the repository (apis/<name>), for
+	// Dir is the API's folder in the repository (suites/<name>), for
 	// messages and reports.
 	Dir string
 	// Files holds the catalog (catalog.yaml), the page it comes from, and

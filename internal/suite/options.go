@@ -3,7 +3,7 @@
 // turning cases into Ginkgo specs, the command-line options, and the
 // run's record and reports.
 //
-// Everything about one API is in its folder, apis/<api>; what a
+// Everything about one API is in its folder, suites/<api>; what a
 // conforming answer looks like is in internal/check.
 package suite
 

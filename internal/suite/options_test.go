@@ -15,7 +15,7 @@ import (
 // testAPI is the Telephony API's files as an API value, apart from the
 // registry (which imports this package): enough for the flags and for a
 // report of a run that could not start.
-var testAPI = &API{Name: "telephony", Dir: "apis/telephony", Files: os.DirFS("../../apis/telephony")}
+var testAPI = &API{Name: "telephony", Dir: "suites/telephony", Files: os.DirFS("../../apis/telephony")}
 
 // A suite embedded through package conform gets, for every option left
 // unset, the default its standalone flag has.

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/confsuite/apiconform/apis/content"
-	"github.com/confsuite/apiconform/apis/telephony"
 	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/suites/content"
+	"github.com/confsuite/apiconform/suites/telephony"
 )
 
 // loadTelephony reads a Telephony configuration over its defaults, as a

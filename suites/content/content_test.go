@@ -1,4 +1,4 @@
-// Package content_test runs the Content API's suite (apis/content) as a Go test:
+// Package content_test runs the Content API's suite (suites/content) as a Go test:
 // go tool ginkgo ./suites/content -- --target=URL (README).
 package content_test
 
@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/confsuite/apiconform/apis/content"
 	"github.com/confsuite/apiconform/internal/early"
 	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites/content"
 )
 
 // A signal from the first moments of the process (package early) leaves a

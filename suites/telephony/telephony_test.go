@@ -1,4 +1,4 @@
-// Package telephony_test runs the Telephony API's suite (apis/telephony) as a Go test:
+// Package telephony_test runs the Telephony API's suite (suites/telephony) as a Go test:
 // go tool ginkgo ./suites/telephony -- --target=URL (README).
 package telephony_test
 
@@ -9,9 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/confsuite/apiconform/apis/telephony"
 	"github.com/confsuite/apiconform/internal/early"
 	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites/telephony"
 )
 
 // A signal from the first moments of the process (package early) leaves a

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
@@ -19,6 +18,7 @@ import (
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 	"github.com/confsuite/apiconform/schemas"
+	"github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 //go:embed catalog.yaml config.yaml 000_06a165e8fd570c61.txt
@@ -30,7 +30,7 @@ const schema = "telephony-error.schema.json"
 // API is the Telephony API.
 var API = suite.Define(suite.API{
 	Name:  "telephony",
-	Dir:   "apis/telephony",
+	Dir:   "suites/telephony",
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{

@@ -1,4 +1,4 @@
-package apis_test
+package suites_test
 
 import (
 	"bytes"
@@ -10,11 +10,11 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // pageRow is what a page states of a row, the fields its reader reads.
@@ -34,10 +34,10 @@ func asPageRow(r catalog.Row) pageRow {
 // forEach runs f as a subtest for each API of the registry.
 func forEach(t *testing.T, f func(t *testing.T, a *suite.API)) {
 	t.Helper()
-	if len(apis.All) == 0 {
+	if len(suites.All) == 0 {
 		t.Fatal("the registry lists no API")
 	}
-	for _, a := range apis.All {
+	for _, a := range suites.All {
 		t.Run(a.Name, func(t *testing.T) { f(t, a) })
 	}
 }
@@ -45,9 +45,9 @@ func forEach(t *testing.T, f func(t *testing.T, a *suite.API)) {
 // folder is the API's folder on disk, relative to this package's.
 func folder(t *testing.T, a *suite.API) string {
 	t.Helper()
-	rel, ok := strings.CutPrefix(a.Dir, "apis/")
+	rel, ok := strings.CutPrefix(a.Dir, "suites/")
 	if !ok || rel == "" {
-		t.Fatalf("%s: Dir %q is not a folder under apis/", a.Name, a.Dir)
+		t.Fatalf("%s: Dir %q is not a folder under suites/", a.Name, a.Dir)
 	}
 	return rel
 }
@@ -223,7 +223,7 @@ func TestServerProfiles(t *testing.T) {
 		{"content", "variant", "/market/v3/catalog/models/4242?region=213", "var-content-key-0001", 200},
 		{"content", "variant", "/market/v3/catalog/models/13?region=213", "var-content-key-0001", 500},
 	} {
-		h, err := apis.Server(tc.api, tc.profile, true)
+		h, err := suites.Server(tc.api, tc.profile, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +240,7 @@ func TestServerProfiles(t *testing.T) {
 
 // Without the fault trigger, the variant's fault model answers as any other.
 func TestServerFaultIsOffUnlessAsked(t *testing.T) {
-	h, err := apis.Server("content", "variant", false)
+	h, err := suites.Server("content", "variant", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,22 +255,22 @@ func TestServerFaultIsOffUnlessAsked(t *testing.T) {
 }
 
 func TestServerErrors(t *testing.T) {
-	if _, err := apis.Server("telephony", "staging", false); err == nil || !strings.Contains(err.Error(), "default|variant") {
+	if _, err := suites.Server("telephony", "staging", false); err == nil || !strings.Contains(err.Error(), "default|variant") {
 		t.Fatalf("unknown profile: %v", err)
 	}
-	if _, err := apis.Server("fax", "", false); err == nil || !strings.Contains(err.Error(), apis.Names()) {
+	if _, err := suites.Server("fax", "", false); err == nil || !strings.Contains(err.Error(), suites.Names()) {
 		t.Fatalf("unknown api: %v", err)
 	}
 }
 
 func TestFindErrorsOnAnUnknownName(t *testing.T) {
-	if a, err := apis.Find("fax"); err == nil || a != nil {
+	if a, err := suites.Find("fax"); err == nil || a != nil {
 		t.Fatalf("Find(fax) = %v, %v", a, err)
 	} else if !strings.Contains(err.Error(), "fax") || !strings.Contains(err.Error(), "telephony|content") {
 		t.Fatalf("the error names neither the name nor the choices: %v", err)
 	}
 	forEach(t, func(t *testing.T, a *suite.API) {
-		if got, err := apis.Find(a.Name); err != nil || got != a {
+		if got, err := suites.Find(a.Name); err != nil || got != a {
 			t.Fatalf("Find(%s) = %v, %v", a.Name, got, err)
 		}
 	})
@@ -298,10 +298,10 @@ func TestProfileErrorsOnAnUnknownName(t *testing.T) {
 
 // Names and Profiles list what the registry holds, each once.
 func TestNames(t *testing.T) {
-	if got := apis.Names(); got != "telephony|content" {
+	if got := suites.Names(); got != "telephony|content" {
 		t.Errorf("Names() = %q", got)
 	}
-	if got := apis.Profiles(); got != "default|variant" {
+	if got := suites.Profiles(); got != "default|variant" {
 		t.Errorf("Profiles() = %q", got)
 	}
 }

@@ -1,9 +1,12 @@
-// Package apis is the registry of the APIs this project checks: one line
-// each. Everything that works on every API (the command line, the
-// embedding in package conform, the reference servers, the spec list and
-// the self-tests) takes them from here; an API's own folder below holds
-// everything about it (docs/adding-an-api.md).
-package apis
+// Package suites is the registry of the APIs this project checks: one line
+// each in All. An API's own folder below (suites/<api>) holds everything
+// about it: its page and catalog, its configuration's defaults, its probes,
+// how an answer is judged, its reference servers, and the Ginkgo bootstrap
+// a user points `go tool ginkgo` at. Everything that works on every API
+// (the command line, the embedding in package conform, the reference
+// servers, the spec list and the self-tests) takes them from here
+// (docs/adding-an-api.md).
+package suites
 
 import (
 	"fmt"
@@ -11,9 +14,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/confsuite/apiconform/apis/content"
-	"github.com/confsuite/apiconform/apis/telephony"
 	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites/content"
+	"github.com/confsuite/apiconform/suites/telephony"
 )
 
 // All are the APIs, in the order runs and reports list them.

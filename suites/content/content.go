@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/confsuite/apiconform/apis/content/refserver"
 	"github.com/confsuite/apiconform/fixtures"
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
@@ -26,6 +25,7 @@ import (
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 	"github.com/confsuite/apiconform/schemas"
+	"github.com/confsuite/apiconform/suites/content/refserver"
 )
 
 //go:embed catalog.yaml config.yaml 004_f3934047545fb061.txt
@@ -38,7 +38,7 @@ const schema = "content-errors.schema.json"
 // API is the Content API.
 var API = suite.Define(suite.API{
 	Name:  "content",
-	Dir:   "apis/content",
+	Dir:   "suites/content",
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
