@@ -10,7 +10,6 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -22,9 +21,6 @@ type Known struct {
 	Reason  string `yaml:"reason"`
 	Expires string `yaml:"expires"` // YYYY-MM-DD; from that day the failure fails the run again
 }
-
-// baselinedPrefix starts the skip message of a known failure.
-const baselinedPrefix = junit.BaselinedPrefix
 
 // loadBaseline reads a baseline file: every id must be a spec of cases,
 // every entry needs a reason. Expired entries are left out, and said.
