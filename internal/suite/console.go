@@ -27,14 +27,14 @@ func versionLine(a *API) string {
 // banner says what is about to happen, before the first spec.
 func banner(w io.Writer, a *API, env *Env, o *Options, config, reportPath string) {
 	rate := "unpaced"
-	if env.paced > 0 {
-		rate = fmt.Sprintf("%g requests a second", env.paced)
+	if env.Paced() > 0 {
+		rate = fmt.Sprintf("%g requests a second", env.Paced())
 	}
 	fmt.Fprintf(w, "%s: %s conformance\n  target:  %s\n  config:  %s\n  reading: %s   rate: %s   proxy: %s\n  reports: %s\n",
 		versionLine(a), a.Name, env.Client.Base(), config, env.Reading, rate, env.Client.ProxyFor(), reportPath)
 	cfg, _ := ginkgo.GinkgoConfiguration()
 	for _, extra := range []struct{ name, value string }{
-		{"filter", filterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},
+		{"filter", FilterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},
 	} {
 		if extra.value != "" {
 			fmt.Fprintf(w, "  %-8s %s\n", extra.name+":", extra.value)

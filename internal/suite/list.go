@@ -20,17 +20,17 @@ func list(a *API, o *Options) {
 	if o.Target == "" {
 		o.Target = "http://127.0.0.1:1" // never contacted
 	}
-	env, src, cases, err := prepare(a, o, runner.NewRedactor())
+	p, err := prepare(a, o, runner.NewRedactor())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", api, err)
 		os.Exit(ExitConfig)
 	}
-	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(a), api, len(cases), src.Name)
+	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(a), api, len(p.cases), p.src.Name)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "id\tpage line\tlabels\tconfigured by\twith this configuration")
-	for _, c := range cases {
+	for _, c := range p.cases {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", c.ID(), c.Row.Line, strings.Join(append([]string{api}, c.AllLabels()...), ","),
-			strings.Join(c.Keys, " "), would(env, c))
+			strings.Join(c.Keys, " "), would(p.env, c))
 	}
 	_ = w.Flush()
 }

@@ -15,11 +15,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/internal/catalog"
@@ -494,7 +492,7 @@ func Embed(a *API, s Settings) bool {
 	o := Options{Settings: s}
 	o.fillDefaults()
 	redactor := runner.NewRedactor()
-	env, src, cases, err := prepare(a, &o, redactor)
+	p, err := prepare(a, &o, redactor)
 	if err != nil {
 		msg := redactor.Clean(fmt.Sprintf("%s conformance cannot start: %v", api, err))
 		if o.Reports != "" && ginkgo.GinkgoParallelProcess() == 1 {
@@ -514,10 +512,10 @@ func Embed(a *API, s Settings) bool {
 	}
 	ginkgo.ReportAfterSuite(api+" results", func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(a, &o, env, src, cases, r, true)
+			finish(a, &o, p, r, true)
 		}
 	})
-	return Register(env, cases)
+	return Register(p.env, p.cases)
 }
 
 // Exit codes of a run, documented in the README.
@@ -577,26 +575,28 @@ func Standalone(a *API, o *Options) (run bool) {
 		}
 	}
 	signals.withRedactor(redactor)
-	env, src, cases, err := prepare(a, o, redactor)
+	p, err := prepare(a, o, redactor)
 	if err == nil {
-		env.baseline, err = loadBaseline(o.Baseline, cases, time.Now(), os.Stdout)
-		env.strictBaseline = o.StrictBaseline
+		var known map[string]Known
+		known, err = loadBaseline(o.Baseline, p.cases, time.Now(), os.Stdout)
+		p.env.UseBaseline(known, o.StrictBaseline)
 	}
 	if err != nil {
 		signals.hold(func() {
-			if env != nil {
-				env.recording.discard(o)
+			if p != nil {
+				p.rec.discard(o)
 			}
 			stop(a, o, redactor, err)
 		})
 	}
+	env := p.env
 	env.Verbose = reporterConfig.Verbose || reporterConfig.VeryVerbose
 	if !terminal(os.Stdout) && suiteConfig.ParallelTotal <= 1 {
 		// Colour codes only garble a log file or a CI page.
 		_ = flag.Set("ginkgo.no-color", "true")
 	}
 	announce := func() {
-		banner(os.Stdout, a, env, o, src.Name, o.Reports)
+		banner(os.Stdout, a, env, o, p.src.Name, o.Reports)
 		if o.Replay != "" {
 			fmt.Printf("  replay:  %s: the recorded answers are judged, no request leaves this machine\n", o.Replay)
 		}
@@ -621,15 +621,15 @@ func Standalone(a *API, o *Options) (run bool) {
 	if !suiteConfig.DryRun && !env.Client.Replaying() {
 		if err := env.Client.Preflight(env.Deployment.BasePath + "/"); err != nil {
 			signals.hold(func() {
-				env.recording.discard(o)
+				p.rec.discard(o)
 				stop(a, o, redactor, fmt.Errorf("--target: %w", err))
 			})
 		}
 	}
-	Register(env, cases)
+	Register(env, p.cases)
 	ginkgo.ReportAfterSuite("results "+record.Path(o.Reports, api), func(r ginkgo.Report) {
 		if !r.SuiteConfig.DryRun {
-			finish(a, o, env, src, cases, r, false)
+			finish(a, o, p, r, false)
 		}
 	})
 	return true
@@ -651,17 +651,17 @@ func printedOnly() bool {
 // row verdicts and the HTML pages from it, and fails the run when the
 // record says it fails (nothing verified, a cause shared by many specs,
 // something left on the target) though every spec passed or skipped.
-func finish(a *API, o *Options, env *Env, src target.Source, cases []Case, r ginkgo.Report, embedded bool) {
-	api := a.Name
-	run := &record.Run{API: api, Asked: record.Asked{Version: Version, Catalog: a.Version(), Target: env.Client.Base(), Config: src.Name,
-		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.paced, 'g', -1, 64), Proxy: env.Client.ProxyFor(),
+func finish(a *API, o *Options, p *prepared, r ginkgo.Report, embedded bool) {
+	api, env := a.Name, p.env
+	run := &record.Run{API: api, Asked: record.Asked{Version: Version, Catalog: a.Version(), Target: env.Client.Base(), Config: p.src.Name,
+		Reading: string(env.Reading), Rate: strconv.FormatFloat(env.Paced(), 'g', -1, 64), Proxy: env.Client.ProxyFor(),
 		LabelFilter: r.SuiteConfig.LabelFilter, Focus: strings.Join(r.SuiteConfig.FocusStrings, " "), Baseline: o.Baseline,
 		RequireAll: env.RequireAll, StrictBaseline: o.StrictBaseline, Insecure: o.Insecure, Started: r.StartTime, Finished: r.EndTime}}
-	unshown := results(run, r, cases, env.Client.Redactor())
+	heldBack := Results(run, r, p.cases, env.Client.Redactor())
 	runDeadline(run, env.Client.Deadline(), o.RunTimeout)
 	run.Diagnose(record.Layout{Target: env.Client.Base(), BasePath: env.Deployment.BasePath, TargetPath: targetPath(env)})
-	recorded := env.recording.conclude(run, o, env.Client.Redactor())
-	showUnshown(os.Stdout, run, unshown)
+	recorded := p.rec.conclude(run, o, env.Client.Redactor())
+	showHeldBack(os.Stdout, run, heldBack)
 	if cat, err := a.Catalog(); err == nil {
 		run.Documented = cat
 		verdicts(os.Stdout, run, cat)
@@ -696,13 +696,13 @@ func runDeadline(run *record.Run, deadline time.Time, bound time.Duration) {
 	}
 }
 
-// showUnshown prints the failures of specs skipped early as likely not
-// their row's fault, when the end of the run found no cause many specs
-// share for them after all: the record keeps them not conformant.
-func showUnshown(w io.Writer, run *record.Run, unshown []types.SpecReport) {
-	for _, sr := range unshown {
+// showHeldBack prints the failures of specs skipped early as likely not
+// their row's fault (by id), when the end of the run found no cause many
+// specs share for them after all: the record keeps them not conformant.
+func showHeldBack(w io.Writer, run *record.Run, heldBack []string) {
+	for _, id := range heldBack {
 		for _, s := range run.Specs {
-			if s.Name == sr.LeafNodeText && s.Outcome == record.NotConformant {
+			if s.ID == id && s.Outcome == record.NotConformant {
 				fmt.Fprintf(w, "\nNOT CONFORMANT (its failure was held back as likely shared; it was not): %s\n%s\n", s.Name, s.Detail)
 			}
 		}
@@ -812,11 +812,22 @@ func replaceable(dir, api string) error {
 	return os.Remove(probe.Name())
 }
 
-func prepare(a *API, o *Options, redactor *runner.Redactor) (*Env, target.Source, []Case, error) {
+// prepared is a suite ready to register: its environment, the
+// configuration it read, its cases, and its --record or --replay.
+type prepared struct {
+	env   *Env
+	src   target.Source
+	cases []Case
+	rec   *recording
+}
+
+// prepare checks the options, makes the client, reads the configuration
+// and builds the API's cases; it sends nothing.
+func prepare(a *API, o *Options, redactor *runner.Redactor) (*prepared, error) {
 	api := a.Name
 	reading, err := o.validate()
 	if err != nil {
-		return nil, target.Source{}, nil, err
+		return nil, err
 	}
 	rec := &recording{}
 	opts := runner.Options{
@@ -826,13 +837,13 @@ func prepare(a *API, o *Options, redactor *runner.Redactor) (*Env, target.Source
 	}
 	if o.Replay != "" {
 		if opts.Target, err = rec.openReplay(api, o.Replay, redactor); err != nil {
-			return nil, target.Source{}, nil, fmt.Errorf("--replay: %w", err)
+			return nil, fmt.Errorf("--replay: %w", err)
 		}
 		opts.Replay = rec.replay
 	}
 	client, err := runner.New(opts)
 	if err != nil {
-		return nil, target.Source{}, nil, err
+		return nil, err
 	}
 	var src target.Source
 	if o.Config != "" {
@@ -841,19 +852,18 @@ func prepare(a *API, o *Options, redactor *runner.Redactor) (*Env, target.Source
 		src = def.Config
 		src.Name = "built-in " + src.Name
 	} else {
-		return nil, src, nil, fmt.Errorf("--config: required: %s has no built-in configuration", api)
+		return nil, fmt.Errorf("--config: required: %s has no built-in configuration", api)
 	}
 	check.Conceal(redactor.Redact)
-	env := &Env{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}, recording: rec}
-	env.console.Store(consoleExchanges)
+	env := NewEnv(EnvOptions{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate})
 	cases, err := a.Setup(env, src)
 	if err == nil {
 		err = rec.start(o, cases, redactor)
 	}
 	if err != nil {
-		return nil, src, nil, err
+		return nil, err
 	}
-	return env, src, cases, nil
+	return &prepared{env: env, src: src, cases: cases, rec: rec}, nil
 }
 
 // stop ends a run that cannot start, leaving a record and a report that
