@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"errors"
@@ -8,13 +8,14 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/runner"
 )
 
 // list prints every spec with its row, labels and the configuration keys
 // that steer it, and, for the configuration given (or the built-in one),
 // whether it would run or skip and why. It sends nothing.
-func list(a *API, o *Options) {
+func list(a *suite.API, o *Options) {
 	api := a.Name
 	o.resolvePaths()
 	if o.Target == "" {
@@ -37,7 +38,7 @@ func list(a *API, o *Options) {
 
 // would says whether the configuration can drive a case: the credentials and
 // vars its steps name must be set.
-func would(env *Env, c Case) string {
+func would(env *suite.Env, c suite.Case) string {
 	var missing []string
 	for _, k := range c.Keys {
 		if role, ok := strings.CutPrefix(k, "credentials."); ok && !env.Deployment.Credentials[role].Set() {
