@@ -15,7 +15,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 
-	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/internal/launch"
 	"github.com/confsuite/apiconform/suites"
 )
 
@@ -24,7 +24,7 @@ import (
 // default. Reports is the folder the run's record (<api>.json), JUnit
 // report (<api>.xml), index.html and summary.json are written to; empty,
 // none is written and the row verdicts are only printed.
-type Settings = suite.Settings
+type Settings = launch.Settings
 
 // Suite registers the named API's suite in the Ginkgo tree being built;
 // call it at package level (var _ = conform.Suite(…)). An API the registry
@@ -37,7 +37,7 @@ func Suite(api string, s Settings) bool {
 			ginkgo.It("[configuration]", func() { ginkgo.Fail(fmt.Sprintf("conform: %v", err)) })
 		})
 	}
-	return suite.Embed(a, s)
+	return launch.Embed(a, s)
 }
 
 // Telephony registers the Telephony API's suite: Suite("telephony", s).

@@ -4,7 +4,7 @@
 // alone, runs before the suite's larger dependencies (Ginkgo, YAML, JSON
 // Schema) and long before the suite's own code. Import it only from a
 // standalone suite's test file, and hand Signals to
-// suite.CatchSignalsEarly: until then, a signal waits in Signals instead of
+// launch.CatchSignalsEarly: until then, a signal waits in Signals instead of
 // killing the process with no report.
 package early
 

@@ -89,9 +89,6 @@ type Suite struct {
 // out.
 const FilteredPrefix = "[not checked: filtered] "
 
-// BaselinedPrefix starts the skip message of a known failure (--baseline).
-const BaselinedPrefix = "[baselined] "
-
 // FromRecord renders a run's record as a JUnit suite, one case per spec:
 // not conformant is a failure; not checked is an error when it fails the
 // run (an interrupt, a refused precondition, an unreachable target …) and
@@ -133,7 +130,7 @@ func FromRecord(run *record.Run) Suite {
 		case sp.Outcome == record.NotConformant:
 			c.State, c.Message = types.SpecStateFailed, sp.Detail
 		case sp.Outcome == record.KnownFailure:
-			c.State, c.Message = types.SpecStateSkipped, fmt.Sprintf("%sknown failure (%s): %s", BaselinedPrefix, sp.Baseline, sp.Detail)
+			c.State, c.Message = types.SpecStateSkipped, fmt.Sprintf("%sknown failure (%s): %s", record.BaselinedPrefix, sp.Baseline, sp.Detail)
 		case sp.Outcome == record.NotChecked:
 			c.State = types.SpecStateSkipped
 			if sp.FailsRun(run) {
@@ -308,7 +305,7 @@ func Read(path string) ([]Summary, error) {
 				switch {
 				case strings.HasPrefix(r.Message, FilteredPrefix):
 					r.Outcome = "filtered"
-				case strings.HasPrefix(r.Message, BaselinedPrefix):
+				case strings.HasPrefix(r.Message, record.BaselinedPrefix):
 					r.Outcome = "baselined"
 				}
 			case tc.SystemOut != nil:

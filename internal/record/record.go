@@ -43,6 +43,11 @@ const (
 	StaleBaseline Outcome = "stale_baseline"
 )
 
+// BaselinedPrefix starts the skip message of a known failure (--baseline):
+// the suite skips the spec with it, and the JUnit report, rendered from
+// the record, writes and recognises it, so both say it the same way.
+const BaselinedPrefix = "[baselined] "
+
 // Reason is why a spec was not checked: a closed set.
 type Reason string
 

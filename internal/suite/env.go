@@ -11,8 +11,8 @@ import (
 	"github.com/confsuite/apiconform/runner"
 )
 
-// Env is what a spec runs with. It is built once per run and handed to the
-// API's cases: nothing lives in package globals.
+// Env is what a spec runs with. It is built once per run (NewEnv) and
+// handed to the API's cases: nothing lives in package globals.
 type Env struct {
 	API        string
 	Client     *runner.Client
@@ -44,9 +44,38 @@ type Env struct {
 	Verbose bool
 	console *atomic.Int32
 	live    *live
-	// recording is the run's --record or --replay.
-	recording *recording
 }
+
+// EnvOptions are what a run's settings give its environment; the rest of
+// it comes from the API's plan (Cases).
+type EnvOptions struct {
+	API        string
+	Client     *runner.Client
+	Reading    check.Reading
+	RequireAll bool
+	// Rate, when positive, paces the run in requests a second (--rate),
+	// over the configuration's rate.
+	Rate float64
+}
+
+// NewEnv makes the environment of one run: the console has room for the
+// exchanges of the first few failing specs, and nothing is tallied yet.
+func NewEnv(o EnvOptions) *Env {
+	env := &Env{API: o.API, Client: o.Client, Reading: o.Reading, RequireAll: o.RequireAll, Rate: o.Rate, console: new(atomic.Int32), live: &live{}}
+	env.console.Store(consoleExchanges)
+	return env
+}
+
+// UseBaseline gives the run its known failures by spec id (--baseline);
+// strict fails a spec whose entry is stale, because the spec now passes
+// (--strict-baseline).
+func (e *Env) UseBaseline(known map[string]Known, strict bool) {
+	e.baseline, e.strictBaseline = known, strict
+}
+
+// Paced is the pace of the whole run in requests a second, all processes
+// together (--rate, else the configuration's); 0 when unpaced.
+func (e *Env) Paced() float64 { return e.paced }
 
 // Lane is this process's place in a parallel run, counted from 1, and how
 // many processes the run has: what keeps their fresh values apart.

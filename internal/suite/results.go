@@ -17,16 +17,16 @@ import (
 // repeats a spec: only its last attempt counts).
 const idEntry = "id"
 
-// results turns Ginkgo's report of a run into the run's record: each
-// spec's outcome from the verdict it recorded, or, for one that never
-// reached a verdict, from how it ended (interrupted, never run, a failure
-// outside the checks). Only the cases given are the run's: an embedded
-// suite's report holds the caller's own specs too. Every text Ginkgo
-// recorded passes through the redactor. It returns the specs whose
-// failure the console did not show (skipped early as likely not the
-// row's fault), for the caller to show them if the record keeps them
-// not conformant.
-func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Redactor) []types.SpecReport {
+// Results fills the run's record with its specs, from Ginkgo's report of
+// the finished run: each spec's outcome from the verdict it recorded, or,
+// for one that never reached a verdict, from how it ended (interrupted,
+// never run, a failure outside the checks); an interrupted run is marked
+// stopped. Only the cases given are the run's: an embedded suite's report
+// holds the caller's own specs too. Every text Ginkgo recorded passes
+// through the redactor. It returns the ids of the specs whose failure the
+// console did not show (skipped early as likely not the row's fault), for
+// the caller to show them if the record keeps them not conformant.
+func Results(run *record.Run, r types.Report, cases []Case, redactor *runner.Redactor) (heldBack []string) {
 	byName := map[string]Case{}
 	for _, c := range cases {
 		byName[c.Name()] = c
@@ -39,7 +39,6 @@ func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Red
 		}
 	}
 	failures := r.SpecReports.CountWithState(types.SpecStateFailureStates) > 0
-	var unshown []types.SpecReport
 	for _, sr := range r.SpecReports {
 		c, ok := byName[sr.LeafNodeText]
 		if sr.LeafNodeType != types.NodeTypeIt || !ok {
@@ -80,20 +79,20 @@ func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Red
 		case v != nil:
 			s.Verdict = *v
 			if sr.State == types.SpecStateSkipped && v.Outcome == record.NotConformant {
-				unshown = append(unshown, sr)
+				heldBack = append(heldBack, s.ID)
 			}
 		case failed && len(s.Leftovers) > 0:
 			// A cleanup that failed after the checks passed is not a
 			// verdict on the row; the leftovers fail the run.
 			s.Verdict = record.Verdict{Outcome: record.Conformant}
 		case !ran && !selected(r, sr):
-			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + filterText(r)}
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + FilterText(r)}
 		case !ran && interrupted != "":
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted, Message: "the run was interrupted (" + interrupted + ") before this spec ran"}
 		case !ran && r.SuiteConfig.FailFast && failures:
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted, Message: "the run stopped at its first failure (--fail-fast) before this spec ran"}
-		case !ran && filterText(r) != "":
-			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + filterText(r)}
+		case !ran && FilterText(r) != "":
+			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Filtered, Message: "left out by " + FilterText(r)}
 		case !ran:
 			s.Verdict = record.Verdict{Outcome: record.NotChecked, Reason: record.Interrupted,
 				Message: "the run ended before this spec ran (a failure outside the specs, such as a BeforeSuite of the tree)"}
@@ -112,7 +111,7 @@ func results(run *record.Run, r types.Report, cases []Case, redactor *runner.Red
 		}
 		run.Specs = append(run.Specs, s)
 	}
-	return unshown
+	return heldBack
 }
 
 // entryValue is a report entry's value: as added, in the process that
@@ -147,9 +146,9 @@ func selected(r types.Report, sr types.SpecReport) bool {
 	return len(cfg.SkipStrings) == 0 || !matches(cfg.SkipStrings)
 }
 
-// filterText names what left specs out of a run: the filters given, or a
+// FilterText names what left specs out of a run: the filters given, or a
 // focused spec in the tree; "" for none.
-func filterText(r types.Report) string {
+func FilterText(r types.Report) string {
 	cfg := r.SuiteConfig
 	var parts []string
 	if cfg.LabelFilter != "" {

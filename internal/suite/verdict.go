@@ -148,7 +148,7 @@ func (s *Spec) broken(headline string, problems []check.Problem) {
 	if s.known != nil {
 		v.Outcome, v.Baseline = record.KnownFailure, s.known.Reason
 		s.conclude(v, false)
-		ginkgo.Skip(fmt.Sprintf("%sknown failure (%s): %s", baselinedPrefix, s.known.Reason, v.Detail))
+		ginkgo.Skip(fmt.Sprintf("%sknown failure (%s): %s", record.BaselinedPrefix, s.known.Reason, v.Detail))
 	}
 	if cause, ok := s.live.shared(s, v); ok {
 		// Most likely not the row's fault: said once at the end, where

@@ -10,19 +10,19 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/internal/early"
-	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/internal/launch"
 	"github.com/confsuite/apiconform/suites/content"
 )
 
 // A signal from the first moments of the process (package early) leaves a
 // report saying the run was interrupted, not Go's default exit.
-var _ = suite.CatchSignalsEarly(content.API, early.Signals)
+var _ = launch.CatchSignalsEarly(content.API, early.Signals)
 
-var options = suite.RegisterFlags(flag.CommandLine, content.API)
+var options = launch.RegisterFlags(flag.CommandLine, content.API)
 
 func TestContent(t *testing.T) {
 	RegisterFailHandler(Fail)
-	if suite.Standalone(content.API, options) {
+	if launch.Standalone(content.API, options) {
 		RunSpecs(t, "content conformance")
 	}
 }

@@ -10,19 +10,19 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/internal/early"
-	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/internal/launch"
 	"github.com/confsuite/apiconform/suites/telephony"
 )
 
 // A signal from the first moments of the process (package early) leaves a
 // report saying the run was interrupted, not Go's default exit.
-var _ = suite.CatchSignalsEarly(telephony.API, early.Signals)
+var _ = launch.CatchSignalsEarly(telephony.API, early.Signals)
 
-var options = suite.RegisterFlags(flag.CommandLine, telephony.API)
+var options = launch.RegisterFlags(flag.CommandLine, telephony.API)
 
 func TestTelephony(t *testing.T) {
 	RegisterFailHandler(Fail)
-	if suite.Standalone(telephony.API, options) {
+	if launch.Standalone(telephony.API, options) {
 		RunSpecs(t, "telephony conformance")
 	}
 }

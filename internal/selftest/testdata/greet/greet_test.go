@@ -10,17 +10,17 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/confsuite/apiconform/internal/early"
-	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/internal/launch"
 	"github.com/confsuite/apiconform/suites/greet"
 )
 
-var _ = suite.CatchSignalsEarly(greet.API, early.Signals)
+var _ = launch.CatchSignalsEarly(greet.API, early.Signals)
 
-var options = suite.RegisterFlags(flag.CommandLine, greet.API)
+var options = launch.RegisterFlags(flag.CommandLine, greet.API)
 
 func TestGreet(t *testing.T) {
 	RegisterFailHandler(Fail)
-	if suite.Standalone(greet.API, options) {
+	if launch.Standalone(greet.API, options) {
 		RunSpecs(t, "greet conformance")
 	}
 }

@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"bytes"
@@ -10,12 +10,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/confsuite/apiconform/internal/suite"
 )
 
-// testAPI is the Telephony API's files as an API value, apart from the
-// registry (which imports this package): enough for the flags and for a
-// report of a run that could not start.
-var testAPI = &API{Name: "telephony", Dir: "suites/telephony", Files: os.DirFS("../../apis/telephony")}
+// testAPI is the Telephony API's files as an API value, apart from its
+// probes: enough for the flags and for a report of a run that could not
+// start.
+var testAPI = &suite.API{Name: "telephony", Dir: "suites/telephony", Files: os.DirFS("../../suites/telephony")}
 
 // A suite embedded through package conform gets, for every option left
 // unset, the default its standalone flag has.

@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"errors"
@@ -8,36 +8,37 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/runner"
 )
 
 // list prints every spec with its row, labels and the configuration keys
 // that steer it, and, for the configuration given (or the built-in one),
 // whether it would run or skip and why. It sends nothing.
-func list(a *API, o *Options) {
+func list(a *suite.API, o *Options) {
 	api := a.Name
 	o.resolvePaths()
 	if o.Target == "" {
 		o.Target = "http://127.0.0.1:1" // never contacted
 	}
-	env, src, cases, err := prepare(a, o, runner.NewRedactor())
+	p, err := prepare(a, o, runner.NewRedactor())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", api, err)
 		os.Exit(ExitConfig)
 	}
-	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(a), api, len(cases), src.Name)
+	fmt.Printf("%s: the %s suite, %d specs, with %s\n\n", versionLine(a), api, len(p.cases), p.src.Name)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "id\tpage line\tlabels\tconfigured by\twith this configuration")
-	for _, c := range cases {
+	for _, c := range p.cases {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", c.ID(), c.Row.Line, strings.Join(append([]string{api}, c.AllLabels()...), ","),
-			strings.Join(c.Keys, " "), would(env, c))
+			strings.Join(c.Keys, " "), would(p.env, c))
 	}
 	_ = w.Flush()
 }
 
 // would says whether the configuration can drive a case: the credentials and
 // vars its steps name must be set.
-func would(env *Env, c Case) string {
+func would(env *suite.Env, c suite.Case) string {
 	var missing []string
 	for _, k := range c.Keys {
 		if role, ok := strings.CutPrefix(k, "credentials."); ok && !env.Deployment.Credentials[role].Set() {

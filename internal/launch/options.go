@@ -1,11 +1,4 @@
-// Package suite is what every API's suite shares: an API as one value
-// (API), the environment a spec runs in (client, reading, skips, cleanup),
-// turning cases into Ginkgo specs, the command-line options, and the
-// run's record and reports.
-//
-// Everything about one API is in its folder, suites/<api>; what a
-// conforming answer looks like is in internal/check.
-package suite
+package launch
 
 import (
 	"cmp"
@@ -19,6 +12,7 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
 )
@@ -68,7 +62,7 @@ type Options struct {
 // both work. A command line that cannot be parsed (a misspelt flag, a bad
 // value) still leaves the API's report, saying so, in place of an earlier
 // run's.
-func RegisterFlags(fs *flag.FlagSet, api *API) *Options {
+func RegisterFlags(fs *flag.FlagSet, api *suite.API) *Options {
 	o := &Options{}
 	usage := fs.Usage
 	// The flag package has printed what is wrong; --help gets every flag

@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -30,7 +31,7 @@ const ExitInterrupted = 1
 type startup struct {
 	mu      sync.Mutex
 	handed  bool
-	api     *API
+	api     *suite.API
 	reports string
 	// redactor is the run's once the configuration is loaded.
 	redactor *runner.Redactor
@@ -41,7 +42,7 @@ type startup struct {
 	ch       chan os.Signal
 }
 
-func catchStartup(api *API, reports string, first, parallel bool) *startup {
+func catchStartup(api *suite.API, reports string, first, parallel bool) *startup {
 	earlyMu.Lock()
 	st := early[api.Name]
 	earlyMu.Unlock()
@@ -64,14 +65,14 @@ var (
 
 // CatchSignalsEarly acts on SIGINT and SIGTERM while the process
 // initialises, before its flags are parsed: call it from a package-level
-// var of a suite's test file (`var _ = suite.CatchSignalsEarly(api,
+// var of a suite's test file (`var _ = launch.CatchSignalsEarly(api,
 // early.Signals)`), which Go runs before the test binary's main; signals
 // is a channel already registered with signal.Notify (package early does
 // it in the process's first moments), or nil to register one now. Until
 // Standalone knows better, the report goes where the command line's
 // --reports (or APICONFORM_REPORTS, or the default) says, from process 1
 // only.
-func CatchSignalsEarly(api *API, signals chan os.Signal) bool {
+func CatchSignalsEarly(api *suite.API, signals chan os.Signal) bool {
 	args := os.Args[1:]
 	reports := reportsFlag(args, defaultReports())
 	if dir := os.Getenv("APICONFORM_REPORTS"); dir != "" && reports == defaultReports() {

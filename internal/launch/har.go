@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/har"
 	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/runner"
 )
 
@@ -15,7 +16,7 @@ import (
 // process to its own part, merged by process 1) or --replay (answers
 // from a HAR instead of a target).
 type recording struct {
-	byOrigin map[string]Case // the cases, by the origin their requests carry
+	byOrigin map[string]suite.Case // the cases, by the origin their requests carry
 	rec      *har.Recorder
 	replay   *har.Replay
 	replayed *har.HAR
@@ -60,8 +61,8 @@ func (r *recording) openReplay(api, file string, redactor *runner.Redactor) (str
 
 // start indexes the cases, and, for --record, opens this process's part
 // of the recording (not on a dry run, which sends nothing).
-func (r *recording) start(o *Options, cases []Case, redactor *runner.Redactor) error {
-	r.byOrigin = map[string]Case{}
+func (r *recording) start(o *Options, cases []suite.Case, redactor *runner.Redactor) error {
+	r.byOrigin = map[string]suite.Case{}
 	for _, c := range cases {
 		r.byOrigin["«"+c.Name()+"»"] = c
 	}

@@ -1,4 +1,4 @@
-package suite
+package launch
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/internal/suite"
 )
 
 // Version is the suite's version, printed by --version and recorded in
@@ -20,21 +21,21 @@ const Version = "0.4.0"
 
 // versionLine names the suite's version and the API's catalog it checks
 // against.
-func versionLine(a *API) string {
+func versionLine(a *suite.API) string {
 	return fmt.Sprintf("apiconform %s (%s catalog %s)", Version, a.Name, a.Version())
 }
 
 // banner says what is about to happen, before the first spec.
-func banner(w io.Writer, a *API, env *Env, o *Options, config, reportPath string) {
+func banner(w io.Writer, a *suite.API, env *suite.Env, o *Options, config, reportPath string) {
 	rate := "unpaced"
-	if env.paced > 0 {
-		rate = fmt.Sprintf("%g requests a second", env.paced)
+	if env.Paced() > 0 {
+		rate = fmt.Sprintf("%g requests a second", env.Paced())
 	}
 	fmt.Fprintf(w, "%s: %s conformance\n  target:  %s\n  config:  %s\n  reading: %s   rate: %s   proxy: %s\n  reports: %s\n",
 		versionLine(a), a.Name, env.Client.Base(), config, env.Reading, rate, env.Client.ProxyFor(), reportPath)
 	cfg, _ := ginkgo.GinkgoConfiguration()
 	for _, extra := range []struct{ name, value string }{
-		{"filter", filterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},
+		{"filter", suite.FilterText(types.Report{SuiteConfig: cfg})}, {"baseline", o.Baseline}, {"record", o.Record}, {"replay", o.Replay},
 	} {
 		if extra.value != "" {
 			fmt.Fprintf(w, "  %-8s %s\n", extra.name+":", extra.value)
