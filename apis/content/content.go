@@ -46,6 +46,7 @@ var API = suite.Define(suite.API{
 	},
 	FaultHelp: "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
 	ReadPage:  readPage,
+	Mutants:   mutants,
 }, load, plan)
 
 func fixture(name string) target.Source {

@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	refcon "github.com/confsuite/apiconform/apis/content/refserver"
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // The variant profile differs from the defaults wherever the pages allow
@@ -233,10 +234,10 @@ func TestThrottledAnswersAreWaitedOutNeverPassed(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 
-	always := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, resp *response) {
-		resp.code = http.StatusTooManyRequests
-		resp.header.Set("Retry-After", "0")
-		resp.body = []byte(`{"status":"rate_limit_exceeded"}`)
+	always := mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(req mutant.Request, resp *mutant.Response) {
+		resp.Code = http.StatusTooManyRequests
+		resp.Header.Set("Retry-After", "0")
+		resp.Body = []byte(`{"status":"rate_limit_exceeded"}`)
 	})
 	r = runSuite(t, "telephony", always, nil)
 	for _, c := range r.Report.Results {
@@ -263,7 +264,7 @@ func TestPinnedExpectationIsEnforced(t *testing.T) {
 	if err := os.WriteFile(path, []byte(pinned), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runSuite(t, "content", contentReference(), nil, "--config="+path, "--ginkgo.label-filter=con.422.not-supported")
+	r := runSuite(t, "content", reference("content"), nil, "--config="+path, "--ginkgo.label-filter=con.422.not-supported")
 	failed := r.failedRows()
 	if len(failed["con.422.not-supported"]) != 3 || len(failed) != 1 || r.Report.Passed != 3 {
 		t.Fatalf("want the three XML-as-JSON specs failed and the other three passed: %v %+v\n%s", failed, r.Report, tail(r.Output))

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/record"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // edgeSecrets are secrets a WSGI or Django target mangles when it echoes

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
+	"github.com/confsuite/apiconform/internal/mutant"
 )
 
 // Bounds every hostile run gets: the run must end within them, whatever the
@@ -182,9 +183,9 @@ func TestMalformedJSONFailsEveryErrorRow(t *testing.T) {
 		{"a number past float64", func(b []byte) []byte { return append([]byte(`{"size":1e999,`), b[1:]...) }, "float64"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			broken := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, r *response) {
-				if r.code >= 400 && len(r.body) > 1 {
-					r.body = c.change(bytes.TrimSpace(r.body))
+			broken := mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(req mutant.Request, r *mutant.Response) {
+				if r.Code >= 400 && len(r.Body) > 1 {
+					r.Body = c.change(bytes.TrimSpace(r.Body))
 				}
 			})
 			r := runSuite(t, "telephony", broken, nil)

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	refcon "github.com/confsuite/apiconform/apis/content/refserver"
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // finishing serves srv the way most real servers do: a request is carried
@@ -67,7 +67,7 @@ func interruptTrial(t *testing.T, api, profile string, procs int, sig syscall.Si
 		seed.Fault = true
 		srv = refcon.New(seed)
 	case api == "content":
-		srv = contentReference()
+		srv = reference("content")
 	case profile == "variant":
 		tel := reftel.New(reftel.VariantSeed())
 		srv, created = tel, tel.Created

@@ -17,11 +17,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/confsuite/apiconform/apis/content"
+	refcon "github.com/confsuite/apiconform/apis/content/refserver"
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/har"
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 const harSchema = "../har/testdata/har-schema"
@@ -119,15 +121,15 @@ func TestReplayOfARecordingGivesTheLiveOutcomes(t *testing.T) {
 		exit      int
 	}{
 		{name: "telephony", api: "telephony", server: func() http.Handler { return reftel.New(reftel.DefaultSeed()) }},
-		{name: "content", api: "content", server: func() http.Handler { return contentReference() }},
+		{name: "content", api: "content", server: func() http.Handler { return reference("content") }},
 		{name: "telephony-variant", api: "telephony", server: func() http.Handler { return reftel.New(reftel.VariantSeed()) },
 			args: []string{"--config=" + fixture(t, "telephony-variant.yaml"), "--require-all"}},
 		{name: "content-variant", api: "content", server: func() http.Handler { return refcon.New(variantContent) },
 			args: []string{"--config=" + fixture(t, "content-variant.yaml"), "--require-all"}},
 		{name: "telephony-mutant", api: "telephony", exit: 1, server: func() http.Handler {
-			return rewrite(reftel.New(reftel.DefaultSeed()), func(_ requestInfo, r *response) {
-				if status, _ := jsonField(r.body, "status"); status == "user_blocked" {
-					setJSONField(r, "status", "blocked")
+			return mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(_ mutant.Request, r *mutant.Response) {
+				if status, _ := mutant.JSONField(r.Body, "status"); status == "user_blocked" {
+					mutant.SetJSONField(r, "status", "blocked")
 				}
 			})
 		}},
@@ -219,16 +221,12 @@ func fixture(t *testing.T, name string) string {
 // lenientOnlyContent answers with the page's examples' spellings, which
 // only --reading=lenient accepts (TestReadingSwitchesBetweenStrictAndLenient).
 func lenientOnlyContent() http.Handler {
-	return rewrite(contentReference(), func(req requestInfo, r *response) {
-		msgs, ok := envelope(req, r)
-		if !ok {
-			return
-		}
+	return content.RewriteMessages(reference("content"), func(_ int, msgs []string) []string {
 		for i, m := range msgs {
 			m = strings.Replace(m, "Incorrect value", "Unknown value", 1)
 			msgs[i] = strings.Replace(m, "not supported", "not upported", 1)
 		}
-		setMessages(req, r, msgs)
+		return msgs
 	})
 }
 
@@ -240,7 +238,7 @@ func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
 	for _, c := range []struct {
 		api    string
 		server http.Handler
-	}{{"telephony", reftel.New(reftel.DefaultSeed())}, {"content", contentReference()}} {
+	}{{"telephony", reftel.New(reftel.DefaultSeed())}, {"content", reference("content")}} {
 		t.Run(c.api, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, c.api+".har")
@@ -433,7 +431,7 @@ func TestRecordedRunThatCannotStartLeavesNoRecording(t *testing.T) {
 // Under ginkgo -p every process's exchanges end in the one recording, in
 // order of time, and its replay gives the live outcomes.
 func TestRecordingUnderGinkgoParallel(t *testing.T) {
-	srv := httptest.NewServer(contentReference())
+	srv := httptest.NewServer(reference("content"))
 	defer srv.Close()
 	reports := t.TempDir()
 	file := filepath.Join(t.TempDir(), "content.har")

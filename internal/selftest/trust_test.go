@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // A target that accepts connections and never answers: after

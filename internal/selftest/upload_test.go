@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
+	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/latency"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
 )
 
 // Over a slow link the oversized body takes longer to send than --timeout.
