@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	refcon "github.com/confsuite/apiconform/apis/content/refserver"
+	"github.com/confsuite/apiconform/apis"
 	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/mutant"
@@ -25,32 +25,28 @@ import (
 // The variant profile differs from the defaults wherever the pages allow
 // (paths, ids, multipart uploads, @me, a partner role, wording left open, a
 // rate limit on every credential, an archive removed by downloading it);
-// configured only through fixtures/<api>-variant.yaml, every row passes and
-// nothing is left on the server, twice in a row against the same server.
+// configured only through its configuration (fixtures/<api>-variant.yaml),
+// every row passes and nothing is left on the server, twice in a row
+// against the same server: every API's every profile other than the
+// default.
 func TestVariantProfilePassesEveryRowWithRequireAll(t *testing.T) {
-	tel := reftel.New(reftel.VariantSeed())
-	seed := refcon.VariantSeed()
-	seed.Fault = true
-	for _, c := range []struct {
-		api    string
-		server http.Handler
-	}{{"telephony", tel}, {"content", refcon.New(seed)}} {
-		t.Run(c.api, func(t *testing.T) {
-			cfg, err := filepath.Abs("../../fixtures/" + c.api + "-variant.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for run := 1; run <= 2; run++ {
-				r := runSuite(t, c.api, c.server, nil, "--config="+cfg, "--require-all")
-				if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 || r.Report.Passed == 0 {
-					t.Fatalf("run %d: exit %d, report %+v\n%s", run, r.Exit, r.Report, tail(r.Output))
+	for _, a := range apis.All {
+		for _, p := range a.Profiles[1:] {
+			t.Run(a.Name+"/"+p.Name, func(t *testing.T) {
+				server := p.Server(true)
+				args := profileArgs(t, a, p)
+				for run := 1; run <= 2; run++ {
+					r := runSuite(t, a.Name, server, nil, args...)
+					if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 || r.Report.Passed == 0 {
+						t.Fatalf("run %d: exit %d, report %+v\n%s", run, r.Exit, r.Report, tail(r.Output))
+					}
+					validateJUnit(t, filepath.Join(r.Reports, a.Name+".xml"))
 				}
-				validateJUnit(t, filepath.Join(r.Reports, c.api+".xml"))
-			}
-		})
-	}
-	if left := tel.Created(); len(left) > 0 {
-		t.Errorf("the suite left behind on the variant: %v", left)
+				if left := leftovers(server); len(left) > 0 {
+					t.Errorf("the suite left behind on the %s profile: %v", p.Name, left)
+				}
+			})
+		}
 	}
 }
 

@@ -1,11 +1,14 @@
 package selftest
 
 import (
+	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/runner"
@@ -48,6 +51,33 @@ func TestReferencePassesEveryRow(t *testing.T) {
 			}
 			validateJUnit(t, filepath.Join(r.Reports, a.Name+".xml"))
 		})
+	}
+}
+
+// The ginkgo CLI in parallel mode: specs spread over four processes, the
+// conflicting ones kept apart (the archive group in sequence, the limit
+// probe alone), one report with every spec passed, for every API. The
+// first API's suite is compiled by the CLI, as a user runs it; the others
+// run their compiled binaries.
+func TestSuitesRunInParallelUnderTheGinkgoCLI(t *testing.T) {
+	for i, a := range apis.All {
+		tc := struct{ api, suite string }{a.Name, filepath.Join(binDir, a.Name+".test")}
+		if i == 0 {
+			tc.suite = "../../suites/" + a.Name
+		}
+		srv := httptest.NewServer(a.Profiles[0].Server(true))
+		reports := t.TempDir()
+		cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=4", "--no-color", tc.suite, "--",
+			"--target="+srv.URL, "--reports="+reports)
+		out, err := cmd.CombinedOutput()
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%s: ginkgo -p: %v\n%s", tc.api, err, tail(string(out)))
+		}
+		s, err := junit.Read(filepath.Join(reports, tc.api+".xml"))
+		if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
+			t.Fatalf("%s: want one merged report with every spec passed: %+v %v", tc.api, s, err)
+		}
 	}
 }
 

@@ -17,13 +17,14 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/apis/content"
-	refcon "github.com/confsuite/apiconform/apis/content/refserver"
 	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/har"
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/record"
+	"github.com/confsuite/apiconform/internal/suite"
 )
 
 const harSchema = "../har/testdata/har-schema"
@@ -104,28 +105,31 @@ func sameOutcomes(t *testing.T, live, replayed *record.Run) {
 }
 
 // Replaying a run's own recording with the same version gives every spec
-// the outcome the live run gave it: both suites, both reference profiles,
+// the outcome the live run gave it: every API in every reference profile,
 // a failing run (a mutant) and a run with skips. Each recording is HAR
 // 1.2, holds no secret, and the replay's reports say what they judged.
 func TestReplayOfARecordingGivesTheLiveOutcomes(t *testing.T) {
-	variantContent := refcon.VariantSeed()
-	variantContent.Fault = true
 	skipConfig := filepath.Join(t.TempDir(), "telephony.yaml")
 	if err := os.WriteFile(skipConfig, []byte("credentials:\n  valid: tel-admin-token\nvars:\n  client: '1001'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	type replayCase struct {
 		name, api string
 		server    func() http.Handler
 		args      []string
 		exit      int
-	}{
-		{name: "telephony", api: "telephony", server: func() http.Handler { return reftel.New(reftel.DefaultSeed()) }},
-		{name: "content", api: "content", server: func() http.Handler { return reference("content") }},
-		{name: "telephony-variant", api: "telephony", server: func() http.Handler { return reftel.New(reftel.VariantSeed()) },
-			args: []string{"--config=" + fixture(t, "telephony-variant.yaml"), "--require-all"}},
-		{name: "content-variant", api: "content", server: func() http.Handler { return refcon.New(variantContent) },
-			args: []string{"--config=" + fixture(t, "content-variant.yaml"), "--require-all"}},
+	}
+	var cases []replayCase
+	for _, a := range apis.All {
+		for _, p := range a.Profiles {
+			name := a.Name
+			if p.Name != a.Profiles[0].Name {
+				name += "-" + p.Name
+			}
+			cases = append(cases, replayCase{name: name, api: a.Name, server: func() http.Handler { return p.Server(true) }, args: profileArgs(t, a, p)})
+		}
+	}
+	for _, c := range append(cases, []replayCase{
 		{name: "telephony-mutant", api: "telephony", exit: 1, server: func() http.Handler {
 			return mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(_ mutant.Request, r *mutant.Response) {
 				if status, _ := mutant.JSONField(r.Body, "status"); status == "user_blocked" {
@@ -135,7 +139,7 @@ func TestReplayOfARecordingGivesTheLiveOutcomes(t *testing.T) {
 		}},
 		{name: "content-mutant", api: "content", exit: 1, server: lenientOnlyContent},
 		{name: "telephony-skips", api: "telephony", server: func() http.Handler { return reftel.New(reftel.DefaultSeed()) }, args: []string{"--config=" + skipConfig}},
-	} {
+	}...) {
 		t.Run(c.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), c.api+".har")
 			live := runSuite(t, c.api, c.server(), nil, append([]string{"--record=" + file}, c.args...)...)
@@ -235,16 +239,17 @@ func lenientOnlyContent() http.Handler {
 // names in lower case) replays too, with the live run's outcomes, matched
 // by method, path, query, headers and body alone.
 func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
-	for _, c := range []struct {
-		api    string
-		server http.Handler
-	}{{"telephony", reftel.New(reftel.DefaultSeed())}, {"content", reference("content")}} {
+	for _, a := range apis.All {
+		c := struct {
+			api    string
+			server http.Handler
+		}{a.Name, a.Profiles[0].Server(true)}
 		t.Run(c.api, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, c.api+".har")
 			live := runSuite(t, c.api, c.server, nil, "--record="+file)
 			foreign := filepath.Join(dir, "foreign.har")
-			asAnotherTool(t, file, foreign, c.api)
+			asAnotherTool(t, file, foreign, a)
 			if err := har.CheckSchema(foreign, harSchema); err != nil {
 				t.Fatal(err)
 			}
@@ -259,10 +264,10 @@ func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
 
 // asAnotherTool rewrites a recording as another tool would have written
 // it: the _ fields gone, each [redacted:credentials.<role>] marker the
-// fixture's secret again, header names in lower case.
-func asAnotherTool(t *testing.T, from, to, api string) {
+// secret of the API's default configuration again, header names in lower case.
+func asAnotherTool(t *testing.T, from, to string, a *suite.API) {
 	t.Helper()
-	raw, err := os.ReadFile(fixture(t, api+".yaml"))
+	raw, err := os.ReadFile(configFile(t, a.Profiles[0].Config, ""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
-	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/mutant"
 )
 
@@ -247,34 +246,6 @@ func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	// The rows stay not checked, naming the key: the target did nothing wrong.
 	if strings.Contains(strict.Output, "NOT CONFORMANT") || !strings.Contains(strict.Output, "not checked: set credentials.blocked_user") {
 		t.Errorf("under --require-all an unset key must read not checked, naming it\n%s", tail(strict.Output))
-	}
-}
-
-// The ginkgo CLI in parallel mode: specs spread over four processes, the
-// conflicting ones kept apart (the archive group in sequence, the limit
-// probe alone), one report with every spec passed. Telephony is compiled by
-// the CLI, as a user runs it; content runs its compiled binary.
-func TestSuitesRunInParallelUnderTheGinkgoCLI(t *testing.T) {
-	for _, tc := range []struct {
-		api, suite string
-		handler    http.Handler
-	}{
-		{"telephony", "../../suites/telephony", reftel.New(reftel.DefaultSeed())},
-		{"content", filepath.Join(binDir, "content.test"), reference("content")},
-	} {
-		srv := httptest.NewServer(tc.handler)
-		reports := t.TempDir()
-		cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=4", "--no-color", tc.suite, "--",
-			"--target="+srv.URL, "--reports="+reports)
-		out, err := cmd.CombinedOutput()
-		srv.Close()
-		if err != nil {
-			t.Fatalf("%s: ginkgo -p: %v\n%s", tc.api, err, tail(string(out)))
-		}
-		s, err := junit.Read(filepath.Join(reports, tc.api+".xml"))
-		if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
-			t.Fatalf("%s: want one merged report with every spec passed: %+v %v", tc.api, s, err)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/confsuite/apiconform/apis"
 	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
@@ -23,7 +24,8 @@ import (
 // specs fail at once, saying since when the target is unreachable, instead
 // of each waiting out its --timeout.
 func TestUnreachableTargetFailsTheRestAtOnce(t *testing.T) {
-	for _, api := range []string{"telephony", "content"} {
+	for _, a := range apis.All {
+		api := a.Name
 		t.Run(api, func(t *testing.T) {
 			var requests atomic.Int64
 			never := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	reftel "github.com/confsuite/apiconform/apis/telephony/refserver"
+	"github.com/confsuite/apiconform/apis"
 	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/mutant"
 )
@@ -178,18 +178,14 @@ func (s *splitWriter) Write(p []byte) (int, error) {
 }
 
 func TestCorrectVariantsPass(t *testing.T) {
-	servers := map[string]func() http.Handler{
-		"telephony": func() http.Handler { return reftel.New(reftel.DefaultSeed()) },
-		"content":   func() http.Handler { return reference("content") },
-	}
 	wrappers := map[string]func(http.Handler) http.Handler{"chunked transfer encoding": chunked}
 	for _, v := range variants {
 		wrappers[v.name] = func(h http.Handler) http.Handler { return mutant.Rewrite(h, v.change) }
 	}
-	for api, server := range servers {
+	for _, a := range apis.All {
 		for name, wrap := range wrappers {
-			t.Run(api+"/"+name, func(t *testing.T) {
-				r := runSuite(t, api, wrap(server()), nil)
+			t.Run(a.Name+"/"+name, func(t *testing.T) {
+				r := runSuite(t, a.Name, wrap(a.Profiles[0].Server(true)), nil)
 				if r.Exit != 0 || r.Report.Passed != r.Report.Tests {
 					t.Fatalf("a correct variant failed: exit %d, failed %v\n%s", r.Exit, r.Report.Failed, tail(r.Output))
 				}

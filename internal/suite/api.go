@@ -64,7 +64,8 @@ type Profile struct {
 // Mutant breaks one rule of the page in a reference server's answers.
 type Mutant struct {
 	Name string
-	// Rows are the ids of the rows whose specs must fail, and only them.
+	// Rows are the ids of the rows whose specs must catch it: each has a
+	// spec that fails (with Only, no other row has one).
 	Rows []string
 	// Wrap changes the default reference server's answers.
 	Wrap func(http.Handler) http.Handler
