@@ -6,38 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/confsuite/apiconform/internal/catalog"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
+	"github.com/confsuite/apiconform/suites/content"
+	refcon "github.com/confsuite/apiconform/suites/content/refserver"
 )
-
-func TestContentReferencePassesEveryRowInEveryFormat(t *testing.T) {
-	r := runSuite(t, "content", contentReference(), nil)
-	if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 {
-		t.Fatalf("exit %d, report %+v\n%s", r.Exit, r.Report, tail(r.Output))
-	}
-	cat, err := catalog.Load("content")
-	if err != nil {
-		t.Fatal(err)
-	}
-	passed := map[string]bool{}
-	for _, c := range r.Report.Results {
-		if c.Outcome == "passed" {
-			for _, f := range []string{"[no format]", "[json]", "[xml]"} {
-				if strings.HasSuffix(c.Name, f) {
-					passed[c.Classname+" "+f] = true
-				}
-			}
-		}
-	}
-	for _, row := range cat.Rows {
-		for _, f := range []string{"[no format]", "[json]", "[xml]"} {
-			if !passed["content."+row.ID+" "+f] {
-				t.Errorf("catalog row %s has no passing testcase in format %s", row.ID, f)
-			}
-		}
-	}
-	validateJUnit(t, filepath.Join(r.Reports, "content.xml"))
-}
 
 func TestContentFaultTriggerIsOffByDefault(t *testing.T) {
 	r := runSuite(t, "content", refcon.New(refcon.DefaultSeed()), nil, "--ginkgo.label-filter=con.500.internal")
@@ -93,15 +64,14 @@ func TestContentUnpinnedIPIsTheConnectionsAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, other := range []string{"10.9.8.7", "0:0:0:0:0:0:0:0"} {
-		server := rewrite(contentReference(), func(req requestInfo, resp *response) {
-			msgs, ok := envelope(req, resp)
-			if !ok || resp.code != 401 {
-				return
+		server := content.RewriteMessages(reference("content"), func(code int, msgs []string) []string {
+			if code != 401 {
+				return msgs
 			}
 			for i, m := range msgs {
 				msgs[i] = strings.Replace(m, "127.0.0.1", other, 1)
 			}
-			setMessages(req, resp, msgs)
+			return msgs
 		})
 		r := runSuite(t, "content", server, nil, "--config="+cfg)
 		failing := r.failedRows()

@@ -16,40 +16,37 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/suites"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // The variant profile differs from the defaults wherever the pages allow
 // (paths, ids, multipart uploads, @me, a partner role, wording left open, a
 // rate limit on every credential, an archive removed by downloading it);
-// configured only through fixtures/<api>-variant.yaml, every row passes and
-// nothing is left on the server, twice in a row against the same server.
+// configured only through its configuration (fixtures/<api>-variant.yaml),
+// every row passes and nothing is left on the server, twice in a row
+// against the same server: every API's every profile other than the
+// default.
 func TestVariantProfilePassesEveryRowWithRequireAll(t *testing.T) {
-	tel := reftel.New(reftel.VariantSeed())
-	seed := refcon.VariantSeed()
-	seed.Fault = true
-	for _, c := range []struct {
-		api    string
-		server http.Handler
-	}{{"telephony", tel}, {"content", refcon.New(seed)}} {
-		t.Run(c.api, func(t *testing.T) {
-			cfg, err := filepath.Abs("../../fixtures/" + c.api + "-variant.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for run := 1; run <= 2; run++ {
-				r := runSuite(t, c.api, c.server, nil, "--config="+cfg, "--require-all")
-				if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 || r.Report.Passed == 0 {
-					t.Fatalf("run %d: exit %d, report %+v\n%s", run, r.Exit, r.Report, tail(r.Output))
+	for _, a := range suites.All {
+		for _, p := range a.Profiles[1:] {
+			t.Run(a.Name+"/"+p.Name, func(t *testing.T) {
+				server := p.Server(true)
+				args := profileArgs(t, a, p)
+				for run := 1; run <= 2; run++ {
+					r := runSuite(t, a.Name, server, nil, args...)
+					if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 || r.Report.Passed == 0 {
+						t.Fatalf("run %d: exit %d, report %+v\n%s", run, r.Exit, r.Report, tail(r.Output))
+					}
+					validateJUnit(t, filepath.Join(r.Reports, a.Name+".xml"))
 				}
-				validateJUnit(t, filepath.Join(r.Reports, c.api+".xml"))
-			}
-		})
-	}
-	if left := tel.Created(); len(left) > 0 {
-		t.Errorf("the suite left behind on the variant: %v", left)
+				if left := leftovers(server); len(left) > 0 {
+					t.Errorf("the suite left behind on the %s profile: %v", p.Name, left)
+				}
+			})
+		}
 	}
 }
 
@@ -233,10 +230,10 @@ func TestThrottledAnswersAreWaitedOutNeverPassed(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 
-	always := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, resp *response) {
-		resp.code = http.StatusTooManyRequests
-		resp.header.Set("Retry-After", "0")
-		resp.body = []byte(`{"status":"rate_limit_exceeded"}`)
+	always := mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(req mutant.Request, resp *mutant.Response) {
+		resp.Code = http.StatusTooManyRequests
+		resp.Header.Set("Retry-After", "0")
+		resp.Body = []byte(`{"status":"rate_limit_exceeded"}`)
 	})
 	r = runSuite(t, "telephony", always, nil)
 	for _, c := range r.Report.Results {
@@ -263,7 +260,7 @@ func TestPinnedExpectationIsEnforced(t *testing.T) {
 	if err := os.WriteFile(path, []byte(pinned), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runSuite(t, "content", contentReference(), nil, "--config="+path, "--ginkgo.label-filter=con.422.not-supported")
+	r := runSuite(t, "content", reference("content"), nil, "--config="+path, "--ginkgo.label-filter=con.422.not-supported")
 	failed := r.failedRows()
 	if len(failed["con.422.not-supported"]) != 3 || len(failed) != 1 || r.Report.Passed != 3 {
 		t.Fatalf("want the three XML-as-JSON specs failed and the other three passed: %v %+v\n%s", failed, r.Report, tail(r.Output))

@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/record"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/suites"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // edgeSecrets are secrets a WSGI or Django target mangles when it echoes
@@ -138,7 +139,8 @@ func TestDrippingTargetIsBounded(t *testing.T) {
 	if d, err := time.ParseDuration(os.Getenv("APICONFORM_DRIP_TIMEOUT")); err == nil && d > 0 {
 		timeout = d
 	}
-	for _, api := range []string{"telephony", "content"} {
+	for _, a := range suites.All {
+		api := a.Name
 		t.Run(api, func(t *testing.T) {
 			r := runSuite(t, api, http.HandlerFunc(dripSlowly), nil, "--timeout="+timeout.String())
 			t.Logf("%s against a dripping target: %s, %d requests", api, r.Elapsed.Round(100*time.Millisecond), r.Requests)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/internal/target"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // binDir holds the suites compiled once for every test of this package.
@@ -36,17 +40,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// build compiles the suite of every API in the registry. One without a
+// suites/<name> folder is left out, for TestRegistryMatchesTheFolders to
+// report.
 func build(dir string) int {
-	entries, err := os.ReadDir("../../suites")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	for _, e := range entries {
-		cmd := exec.Command("go", "test", "-c", "-o", filepath.Join(dir, e.Name()+".test"), "../../suites/"+e.Name())
+	for _, a := range suites.All {
+		pkg := "../../suites/" + a.Name
+		if _, err := os.Stat(pkg); err != nil {
+			fmt.Fprintf(os.Stderr, "build suite %s: %v (TestRegistryMatchesTheFolders)\n", a.Name, err)
+			continue
+		}
+		cmd := exec.Command("go", "test", "-c", "-o", filepath.Join(dir, a.Name+".test"), pkg)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build suite %s: %v\n", e.Name(), err)
+			fmt.Fprintf(os.Stderr, "build suite %s: %v\n", a.Name, err)
 			return 1
 		}
 	}
@@ -179,4 +186,68 @@ func suiteCommand(t *testing.T, api string, args ...string) *exec.Cmd {
 	ctx, cancel := context.WithTimeout(t.Context(), hardLimit)
 	t.Cleanup(cancel)
 	return exec.CommandContext(ctx, filepath.Join(binDir, api+".test"), append(args, "--ginkgo.no-color")...)
+}
+
+// configFile writes the configuration src to a folder of the test's, with
+// extra YAML added at its end, beside every file of src's folder (the files
+// it names), and returns its path for --config.
+func configFile(t *testing.T, src target.Source, extra string) string {
+	t.Helper()
+	raw := src.Raw
+	if raw == nil {
+		var err error
+		if raw, err = fs.ReadFile(src.Dir, src.File); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	if src.Dir != nil {
+		if err := os.CopyFS(dir, src.Dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, filepath.Base(src.File))
+	if src.File == "" {
+		path = filepath.Join(dir, "config.yaml")
+	}
+	if err := os.WriteFile(path, append(append([]byte{}, raw...), extra...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// profileArgs are the suite's arguments for an API's reference profile:
+// none for the default (the suite's built-in configuration), the
+// profile's configuration and --require-all for any other, as make
+// conformance runs them; --reading=lenient for a profile that conforms in
+// the lenient reading only.
+func profileArgs(t *testing.T, a *suite.API, p suite.Profile) []string {
+	t.Helper()
+	var args []string
+	if p.Name != a.Profiles[0].Name {
+		args = append(args, "--config="+configFile(t, p.Config, ""), "--require-all")
+	}
+	if p.Lenient {
+		args = append(args, "--reading=lenient")
+	}
+	return args
+}
+
+// leftovers is what a reference server says is still on it, where it
+// keeps count (an API that creates nothing does not).
+func leftovers(h http.Handler) []string {
+	if c, ok := h.(interface{ Created() []string }); ok {
+		return c.Created()
+	}
+	return nil
+}
+
+// reference is the named API's default reference server with its fault
+// trigger on, as make conformance runs it (suites.Server).
+func reference(api string) http.Handler {
+	h, err := suites.Server(api, "", true)
+	if err != nil {
+		panic(err) // a test names an API the registry lacks
+	}
+	return h
 }

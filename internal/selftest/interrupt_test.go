@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // finishing serves srv the way most real servers do: a request is carried
@@ -49,32 +50,14 @@ type trial struct {
 // interruptTrial starts a run of the API's suite, sends sig after delay (to the
 // whole process group, as a terminal's Ctrl-C does), and reports what it
 // left on a server that finishes abandoned requests.
-func interruptTrial(t *testing.T, api, profile string, procs int, sig syscall.Signal, delay time.Duration) trial {
+func interruptTrial(t *testing.T, a *suite.API, p suite.Profile, procs int, sig syscall.Signal, delay time.Duration) trial {
 	t.Helper()
+	api, profile := a.Name, p.Name
 	cfg := ""
-	if profile == "variant" {
-		abs, err := filepath.Abs("../../fixtures/" + api + "-variant.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg = abs
+	if p.Name != a.Profiles[0].Name {
+		cfg = configFile(t, p.Config, "")
 	}
-	var srv http.Handler
-	created := func() []string { return nil } // the content API creates nothing
-	switch {
-	case api == "content" && profile == "variant":
-		seed := refcon.VariantSeed()
-		seed.Fault = true
-		srv = refcon.New(seed)
-	case api == "content":
-		srv = contentReference()
-	case profile == "variant":
-		tel := reftel.New(reftel.VariantSeed())
-		srv, created = tel, tel.Created
-	default:
-		tel := reftel.New(reftel.DefaultSeed())
-		srv, created = tel, tel.Created
-	}
+	srv := p.Server(true)
 	f := &finishing{srv: srv, most: 150 * time.Millisecond}
 	ts := httptest.NewServer(f)
 	defer ts.Close()
@@ -116,7 +99,7 @@ func interruptTrial(t *testing.T, api, profile string, procs int, sig syscall.Si
 		err = <-done
 	}
 	f.wg.Wait() // every request the run sent has been carried out
-	left := created()
+	left := leftovers(srv)
 	tr.left = len(left)
 	run, rerr := record.Read(record.Path(reports, api))
 	if rerr != nil {
@@ -185,7 +168,7 @@ func waitForProcesses(t *testing.T, exe string, n int, done chan error) {
 
 // Interrupts at random moments, start-up included, against a server that
 // finishes abandoned requests, sequentially and under ginkgo -p, both
-// suites in both deployment profiles, by SIGINT and SIGTERM: nothing is left unnamed,
+// suites in every deployment profile, by SIGINT and SIGTERM: nothing is left unnamed,
 // every run leaves its record saying it was interrupted, and none exits 0.
 // APICONFORM_INTERRUPT_TRIALS sets the trials per suite, profile and mode
 // (2: 16 trials in all).
@@ -195,33 +178,35 @@ func TestInterruptsAtRandomMomentsLeaveNothing(t *testing.T) {
 		trials = n
 	}
 	var total, interrupted, finished, left, named, missing int
-	for _, c := range []struct{ api, profile string }{{"telephony", "default"}, {"telephony", "variant"}, {"content", "default"}, {"content", "variant"}} {
-		for _, procs := range []int{1, 4} {
-			for i := range trials {
-				sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[i%2]
-				// The first trial of each falls in the start-up (the
-				// configuration load, the preflight), the rest anywhere in
-				// the first 1.5 s of the run (under ginkgo -p, counted from
-				// the start of the suite's processes).
-				delay := rand.N(1500 * time.Millisecond)
-				if i == 0 {
-					// Not in the first 5 ms: the runtime starts, before any
-					// Go code can catch a signal.
-					delay = 5*time.Millisecond + rand.N(60*time.Millisecond)
+	for _, a := range suites.All {
+		for _, p := range a.Profiles {
+			for _, procs := range []int{1, 4} {
+				for i := range trials {
+					sig := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}[i%2]
+					// The first trial of each falls in the start-up (the
+					// configuration load, the preflight), the rest anywhere in
+					// the first 1.5 s of the run (under ginkgo -p, counted from
+					// the start of the suite's processes).
+					delay := rand.N(1500 * time.Millisecond)
+					if i == 0 {
+						// Not in the first 5 ms: the runtime starts, before any
+						// Go code can catch a signal.
+						delay = 5*time.Millisecond + rand.N(60*time.Millisecond)
+					}
+					tr := interruptTrial(t, a, p, procs, sig, delay)
+					total++
+					if tr.interrupted {
+						interrupted++
+					}
+					if tr.finished {
+						finished++
+					}
+					if tr.missing {
+						missing++
+					}
+					left += tr.left
+					named += tr.named
 				}
-				tr := interruptTrial(t, c.api, c.profile, procs, sig, delay)
-				total++
-				if tr.interrupted {
-					interrupted++
-				}
-				if tr.finished {
-					finished++
-				}
-				if tr.missing {
-					missing++
-				}
-				left += tr.left
-				named += tr.named
 			}
 		}
 	}

@@ -4,7 +4,8 @@ import (
 	"net/http"
 	"testing"
 
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/mutant"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // Answers that only the lenient reading accepts (docs/decisions.md): the
@@ -19,10 +20,10 @@ func TestReadingSwitchesBetweenStrictAndLenient(t *testing.T) {
 			api: "telephony",
 			// A status on rows without one, and Content-Type text/plain on them.
 			server: func() http.Handler {
-				return rewrite(reftel.New(reftel.DefaultSeed()), func(_ requestInfo, r *response) {
-					if status, _ := jsonField(r.body, "status"); r.code >= 400 && status == "" {
-						setJSONField(r, "status", "generic_error")
-						r.header.Set("Content-Type", "text/plain")
+				return mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(_ mutant.Request, r *mutant.Response) {
+					if status, _ := mutant.JSONField(r.Body, "status"); r.Code >= 400 && status == "" {
+						mutant.SetJSONField(r, "status", "generic_error")
+						r.Header.Set("Content-Type", "text/plain")
 					}
 				})
 			},

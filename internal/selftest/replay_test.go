@@ -19,9 +19,12 @@ import (
 
 	"github.com/confsuite/apiconform/internal/har"
 	"github.com/confsuite/apiconform/internal/junit"
+	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/record"
-	refcon "github.com/confsuite/apiconform/internal/refserver/content"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/suite"
+	"github.com/confsuite/apiconform/suites"
+	"github.com/confsuite/apiconform/suites/content"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 const harSchema = "../har/testdata/har-schema"
@@ -102,38 +105,41 @@ func sameOutcomes(t *testing.T, live, replayed *record.Run) {
 }
 
 // Replaying a run's own recording with the same version gives every spec
-// the outcome the live run gave it: both suites, both reference profiles,
+// the outcome the live run gave it: every API in every reference profile,
 // a failing run (a mutant) and a run with skips. Each recording is HAR
 // 1.2, holds no secret, and the replay's reports say what they judged.
 func TestReplayOfARecordingGivesTheLiveOutcomes(t *testing.T) {
-	variantContent := refcon.VariantSeed()
-	variantContent.Fault = true
 	skipConfig := filepath.Join(t.TempDir(), "telephony.yaml")
 	if err := os.WriteFile(skipConfig, []byte("credentials:\n  valid: tel-admin-token\nvars:\n  client: '1001'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	type replayCase struct {
 		name, api string
 		server    func() http.Handler
 		args      []string
 		exit      int
-	}{
-		{name: "telephony", api: "telephony", server: func() http.Handler { return reftel.New(reftel.DefaultSeed()) }},
-		{name: "content", api: "content", server: func() http.Handler { return contentReference() }},
-		{name: "telephony-variant", api: "telephony", server: func() http.Handler { return reftel.New(reftel.VariantSeed()) },
-			args: []string{"--config=" + fixture(t, "telephony-variant.yaml"), "--require-all"}},
-		{name: "content-variant", api: "content", server: func() http.Handler { return refcon.New(variantContent) },
-			args: []string{"--config=" + fixture(t, "content-variant.yaml"), "--require-all"}},
+	}
+	var cases []replayCase
+	for _, a := range suites.All {
+		for _, p := range a.Profiles {
+			name := a.Name
+			if p.Name != a.Profiles[0].Name {
+				name += "-" + p.Name
+			}
+			cases = append(cases, replayCase{name: name, api: a.Name, server: func() http.Handler { return p.Server(true) }, args: profileArgs(t, a, p)})
+		}
+	}
+	for _, c := range append(cases, []replayCase{
 		{name: "telephony-mutant", api: "telephony", exit: 1, server: func() http.Handler {
-			return rewrite(reftel.New(reftel.DefaultSeed()), func(_ requestInfo, r *response) {
-				if status, _ := jsonField(r.body, "status"); status == "user_blocked" {
-					setJSONField(r, "status", "blocked")
+			return mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(_ mutant.Request, r *mutant.Response) {
+				if status, _ := mutant.JSONField(r.Body, "status"); status == "user_blocked" {
+					mutant.SetJSONField(r, "status", "blocked")
 				}
 			})
 		}},
 		{name: "content-mutant", api: "content", exit: 1, server: lenientOnlyContent},
 		{name: "telephony-skips", api: "telephony", server: func() http.Handler { return reftel.New(reftel.DefaultSeed()) }, args: []string{"--config=" + skipConfig}},
-	} {
+	}...) {
 		t.Run(c.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), c.api+".har")
 			live := runSuite(t, c.api, c.server(), nil, append([]string{"--record=" + file}, c.args...)...)
@@ -219,16 +225,12 @@ func fixture(t *testing.T, name string) string {
 // lenientOnlyContent answers with the page's examples' spellings, which
 // only --reading=lenient accepts (TestReadingSwitchesBetweenStrictAndLenient).
 func lenientOnlyContent() http.Handler {
-	return rewrite(contentReference(), func(req requestInfo, r *response) {
-		msgs, ok := envelope(req, r)
-		if !ok {
-			return
-		}
+	return content.RewriteMessages(reference("content"), func(_ int, msgs []string) []string {
 		for i, m := range msgs {
 			m = strings.Replace(m, "Incorrect value", "Unknown value", 1)
 			msgs[i] = strings.Replace(m, "not supported", "not upported", 1)
 		}
-		setMessages(req, r, msgs)
+		return msgs
 	})
 }
 
@@ -237,16 +239,17 @@ func lenientOnlyContent() http.Handler {
 // names in lower case) replays too, with the live run's outcomes, matched
 // by method, path, query, headers and body alone.
 func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
-	for _, c := range []struct {
-		api    string
-		server http.Handler
-	}{{"telephony", reftel.New(reftel.DefaultSeed())}, {"content", contentReference()}} {
+	for _, a := range suites.All {
+		c := struct {
+			api    string
+			server http.Handler
+		}{a.Name, a.Profiles[0].Server(true)}
 		t.Run(c.api, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, c.api+".har")
 			live := runSuite(t, c.api, c.server, nil, "--record="+file)
 			foreign := filepath.Join(dir, "foreign.har")
-			asAnotherTool(t, file, foreign, c.api)
+			asAnotherTool(t, file, foreign, a)
 			if err := har.CheckSchema(foreign, harSchema); err != nil {
 				t.Fatal(err)
 			}
@@ -261,10 +264,10 @@ func TestHARFromAnotherToolWithTheSameRequestsReplays(t *testing.T) {
 
 // asAnotherTool rewrites a recording as another tool would have written
 // it: the _ fields gone, each [redacted:credentials.<role>] marker the
-// fixture's secret again, header names in lower case.
-func asAnotherTool(t *testing.T, from, to, api string) {
+// secret of the API's default configuration again, header names in lower case.
+func asAnotherTool(t *testing.T, from, to string, a *suite.API) {
 	t.Helper()
-	raw, err := os.ReadFile(fixture(t, api+".yaml"))
+	raw, err := os.ReadFile(configFile(t, a.Profiles[0].Config, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +436,7 @@ func TestRecordedRunThatCannotStartLeavesNoRecording(t *testing.T) {
 // Under ginkgo -p every process's exchanges end in the one recording, in
 // order of time, and its replay gives the live outcomes.
 func TestRecordingUnderGinkgoParallel(t *testing.T) {
-	srv := httptest.NewServer(contentReference())
+	srv := httptest.NewServer(reference("content"))
 	defer srv.Close()
 	reports := t.TempDir()
 	file := filepath.Join(t.TempDir(), "content.har")

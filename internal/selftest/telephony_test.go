@@ -11,33 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/confsuite/apiconform/internal/catalog"
-	"github.com/confsuite/apiconform/internal/junit"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/mutant"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
-
-func TestTelephonyReferencePassesEveryRow(t *testing.T) {
-	r := runSuite(t, "telephony", reftel.New(reftel.DefaultSeed()), nil)
-	if r.Exit != 0 || r.Report.Failures+r.Report.Errors+r.Report.Skipped != 0 {
-		t.Fatalf("exit %d, report %+v\n%s", r.Exit, r.Report, tail(r.Output))
-	}
-	cat, err := catalog.Load("telephony")
-	if err != nil {
-		t.Fatal(err)
-	}
-	passed := map[string]bool{}
-	for _, c := range r.Report.Results {
-		if c.Outcome == "passed" {
-			passed[c.Classname] = true
-		}
-	}
-	for _, row := range cat.Rows {
-		if !passed["telephony."+row.ID] {
-			t.Errorf("catalog row %s (%s) has no passing testcase", row.ID, row.Title())
-		}
-	}
-	validateJUnit(t, filepath.Join(r.Reports, "telephony.xml"))
-}
 
 func validateJUnit(t *testing.T, report string) {
 	t.Helper()
@@ -162,9 +138,9 @@ func TestTelephonyCleansUpWhenSpecsFail(t *testing.T) {
 	// Every create answers 200 instead of 201: the specs that create fail,
 	// and whatever they created must still be removed.
 	srv := reftel.New(reftel.DefaultSeed())
-	broken := rewrite(srv, func(req requestInfo, resp *response) {
-		if resp.code == 201 {
-			resp.code = 200
+	broken := mutant.Rewrite(srv, func(req mutant.Request, resp *mutant.Response) {
+		if resp.Code == 201 {
+			resp.Code = 200
 		}
 	})
 	r := runSuite(t, "telephony", broken, nil)
@@ -273,41 +249,13 @@ func TestTelephonyRequireAllFailsWhatConfigurationCannotDrive(t *testing.T) {
 	}
 }
 
-// The ginkgo CLI in parallel mode: specs spread over four processes, the
-// conflicting ones kept apart (the archive group in sequence, the limit
-// probe alone), one report with every spec passed. Telephony is compiled by
-// the CLI, as a user runs it; content runs its compiled binary.
-func TestSuitesRunInParallelUnderTheGinkgoCLI(t *testing.T) {
-	for _, tc := range []struct {
-		api, suite string
-		handler    http.Handler
-	}{
-		{"telephony", "../../suites/telephony", reftel.New(reftel.DefaultSeed())},
-		{"content", filepath.Join(binDir, "content.test"), contentReference()},
-	} {
-		srv := httptest.NewServer(tc.handler)
-		reports := t.TempDir()
-		cmd := exec.Command("go", "tool", "ginkgo", "-p", "--procs=4", "--no-color", tc.suite, "--",
-			"--target="+srv.URL, "--reports="+reports)
-		out, err := cmd.CombinedOutput()
-		srv.Close()
-		if err != nil {
-			t.Fatalf("%s: ginkgo -p: %v\n%s", tc.api, err, tail(string(out)))
-		}
-		s, err := junit.Read(filepath.Join(reports, tc.api+".xml"))
-		if err != nil || len(s) != 1 || s[0].Passed != s[0].Tests || s[0].Tests == 0 {
-			t.Fatalf("%s: want one merged report with every spec passed: %+v %v", tc.api, s, err)
-		}
-	}
-}
-
 // A deployment whose creates answer 200 instead of 201 breaks POST 201
 // alone: the rows that only needed something created read not checked,
 // pointing to POST 201, and none reads not conformant for it.
 func TestCreateAnswering200BlamesPostAlone(t *testing.T) {
-	srv := rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, r *response) {
-		if req.method == http.MethodPost && r.code == http.StatusCreated {
-			r.code = http.StatusOK
+	srv := mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(req mutant.Request, r *mutant.Response) {
+		if req.Method == http.MethodPost && r.Code == http.StatusCreated {
+			r.Code = http.StatusOK
 		}
 	})
 	r := runSuite(t, "telephony", srv, nil)

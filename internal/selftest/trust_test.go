@@ -15,7 +15,8 @@ import (
 
 	"github.com/confsuite/apiconform/internal/junit"
 	"github.com/confsuite/apiconform/internal/record"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/suites"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // A target that accepts connections and never answers: after
@@ -23,7 +24,8 @@ import (
 // specs fail at once, saying since when the target is unreachable, instead
 // of each waiting out its --timeout.
 func TestUnreachableTargetFailsTheRestAtOnce(t *testing.T) {
-	for _, api := range []string{"telephony", "content"} {
+	for _, a := range suites.All {
+		api := a.Name
 		t.Run(api, func(t *testing.T) {
 			var requests atomic.Int64
 			never := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/confsuite/apiconform/internal/latency"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // Over a slow link the oversized body takes longer to send than --timeout.

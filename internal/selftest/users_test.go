@@ -9,7 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/mutant"
+	reftel "github.com/confsuite/apiconform/suites/telephony/refserver"
 )
 
 // A baseline of known failures: the run passes when only they fail, fails
@@ -21,10 +22,10 @@ func TestBaselineGatesOnNewFailuresOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	breaking := func(rows ...string) http.Handler {
-		return rewrite(reftel.New(reftel.DefaultSeed()), func(req requestInfo, r *response) {
+		return mutant.Rewrite(reftel.New(reftel.DefaultSeed()), func(req mutant.Request, r *mutant.Response) {
 			for _, status := range rows {
-				if v, _ := jsonField(r.body, "status"); v == status {
-					r.code, r.body = http.StatusOK, []byte(`{}`)
+				if v, _ := mutant.JSONField(r.Body, "status"); v == status {
+					r.Code, r.Body = http.StatusOK, []byte(`{}`)
 				}
 			}
 		})

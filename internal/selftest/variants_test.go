@@ -11,18 +11,23 @@ import (
 	"testing"
 
 	"github.com/confsuite/apiconform/internal/check"
-	reftel "github.com/confsuite/apiconform/internal/refserver/telephony"
+	"github.com/confsuite/apiconform/internal/mutant"
+	"github.com/confsuite/apiconform/suites"
 )
 
 // variant reshapes every answer in a way the pages allow; the suites must
 // still pass.
 type variant struct {
 	name   string
-	change func(requestInfo, *response)
+	change func(mutant.Request, *mutant.Response)
 }
 
-func isJSON(resp *response) bool { return strings.Contains(resp.header.Get("Content-Type"), "json") }
-func isXML(resp *response) bool  { return strings.Contains(resp.header.Get("Content-Type"), "xml") }
+func isJSON(resp *mutant.Response) bool {
+	return strings.Contains(resp.Header.Get("Content-Type"), "json")
+}
+func isXML(resp *mutant.Response) bool {
+	return strings.Contains(resp.Header.Get("Content-Type"), "xml")
+}
 
 // reorderJSON writes every object's keys in reverse order.
 func reorderJSON(v any) string {
@@ -51,22 +56,22 @@ func reorderJSON(v any) string {
 	}
 }
 
-func withJSON(resp *response, change func(any) any) {
+func withJSON(resp *mutant.Response, change func(any) any) {
 	var v any
-	if !isJSON(resp) || json.Unmarshal(resp.body, &v) != nil {
+	if !isJSON(resp) || json.Unmarshal(resp.Body, &v) != nil {
 		return
 	}
 	raw, _ := json.Marshal(change(v))
-	resp.body = raw
+	resp.Body = raw
 }
 
 // rewriteEnvelope re-renders an XML error envelope with a custom writer.
-func rewriteEnvelope(resp *response, render func(msgs []string) string) {
+func rewriteEnvelope(resp *mutant.Response, render func(msgs []string) string) {
 	if !isXML(resp) {
 		return
 	}
-	if msgs, err := check.ParseXMLErrors(resp.body); err == nil {
-		resp.body = []byte(render(msgs))
+	if msgs, err := check.ParseXMLErrors(resp.Body); err == nil {
+		resp.Body = []byte(render(msgs))
 	}
 }
 
@@ -81,27 +86,27 @@ func escapeAttr(s string, quote rune) string {
 }
 
 var variants = []variant{
-	{"JSON keys in another order", func(_ requestInfo, r *response) {
+	{"JSON keys in another order", func(_ mutant.Request, r *mutant.Response) {
 		var v any
-		if isJSON(r) && json.Unmarshal(r.body, &v) == nil {
-			r.body = []byte(reorderJSON(v))
+		if isJSON(r) && json.Unmarshal(r.Body, &v) == nil {
+			r.Body = []byte(reorderJSON(v))
 		}
 	}},
-	{"pretty-printed JSON", func(_ requestInfo, r *response) {
+	{"pretty-printed JSON", func(_ mutant.Request, r *mutant.Response) {
 		var out bytes.Buffer
-		if isJSON(r) && json.Indent(&out, r.body, "", "    ") == nil {
-			r.body = append(out.Bytes(), '\n')
+		if isJSON(r) && json.Indent(&out, r.Body, "", "    ") == nil {
+			r.Body = append(out.Bytes(), '\n')
 		}
 	}},
-	{"Content-Type without charset, other case", func(_ requestInfo, r *response) {
+	{"Content-Type without charset, other case", func(_ mutant.Request, r *mutant.Response) {
 		switch {
 		case isJSON(r):
-			r.header.Set("Content-Type", "Application/JSON")
+			r.Header.Set("Content-Type", "Application/JSON")
 		case isXML(r):
-			r.header.Set("Content-Type", "text/xml; charset=UTF-8")
+			r.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 		}
 	}},
-	{"extra JSON fields", func(_ requestInfo, r *response) {
+	{"extra JSON fields", func(_ mutant.Request, r *mutant.Response) {
 		withJSON(r, func(v any) any {
 			if obj, ok := v.(map[string]any); ok {
 				obj["request_id"] = "c0ffee"
@@ -116,7 +121,7 @@ var variants = []variant{
 			return v
 		})
 	}},
-	{"XML without declaration, single-quoted, indented, extra attributes", func(_ requestInfo, r *response) {
+	{"XML without declaration, single-quoted, indented, extra attributes", func(_ mutant.Request, r *mutant.Response) {
 		rewriteEnvelope(r, func(msgs []string) string {
 			var b strings.Builder
 			b.WriteString("<errors request-id='c0ffee'>\n")
@@ -127,7 +132,7 @@ var variants = []variant{
 			return b.String()
 		})
 	}},
-	{"XML with declaration, comment and explicit end tags", func(_ requestInfo, r *response) {
+	{"XML with declaration, comment and explicit end tags", func(_ mutant.Request, r *mutant.Response) {
 		rewriteEnvelope(r, func(msgs []string) string {
 			var b strings.Builder
 			b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- generated -->\n<errors>")
@@ -139,15 +144,15 @@ var variants = []variant{
 		})
 	}},
 	// XML 1.0 §4.3.3 allows a byte order mark, and common writers emit one.
-	{"XML with a byte order mark", func(_ requestInfo, r *response) {
+	{"XML with a byte order mark", func(_ mutant.Request, r *mutant.Response) {
 		if isXML(r) {
-			r.body = append([]byte("\ufeff"), r.body...)
+			r.Body = append([]byte("\ufeff"), r.Body...)
 		}
 	}},
-	{"unrelated extra headers", func(_ requestInfo, r *response) {
-		r.header.Set("X-Request-Id", "c0ffee")
-		r.header.Set("Cache-Control", "no-store")
-		r.header.Set("Server", "variant/1.0")
+	{"unrelated extra headers", func(_ mutant.Request, r *mutant.Response) {
+		r.Header.Set("X-Request-Id", "c0ffee")
+		r.Header.Set("Cache-Control", "no-store")
+		r.Header.Set("Server", "variant/1.0")
 	}},
 }
 
@@ -155,7 +160,7 @@ var variants = []variant{
 // chunked transfer encoding.
 func chunked(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rewrite(h, func(requestInfo, *response) {}).ServeHTTP(&splitWriter{ResponseWriter: w}, r)
+		mutant.Rewrite(h, func(mutant.Request, *mutant.Response) {}).ServeHTTP(&splitWriter{ResponseWriter: w}, r)
 	})
 }
 
@@ -173,18 +178,14 @@ func (s *splitWriter) Write(p []byte) (int, error) {
 }
 
 func TestCorrectVariantsPass(t *testing.T) {
-	servers := map[string]func() http.Handler{
-		"telephony": func() http.Handler { return reftel.New(reftel.DefaultSeed()) },
-		"content":   func() http.Handler { return contentReference() },
-	}
 	wrappers := map[string]func(http.Handler) http.Handler{"chunked transfer encoding": chunked}
 	for _, v := range variants {
-		wrappers[v.name] = func(h http.Handler) http.Handler { return rewrite(h, v.change) }
+		wrappers[v.name] = func(h http.Handler) http.Handler { return mutant.Rewrite(h, v.change) }
 	}
-	for api, server := range servers {
+	for _, a := range suites.All {
 		for name, wrap := range wrappers {
-			t.Run(api+"/"+name, func(t *testing.T) {
-				r := runSuite(t, api, wrap(server()), nil)
+			t.Run(a.Name+"/"+name, func(t *testing.T) {
+				r := runSuite(t, a.Name, wrap(a.Profiles[0].Server(true)), nil)
 				if r.Exit != 0 || r.Report.Passed != r.Report.Tests {
 					t.Fatalf("a correct variant failed: exit %d, failed %v\n%s", r.Exit, r.Report.Failed, tail(r.Output))
 				}

@@ -64,10 +64,20 @@ type Profile struct {
 // Mutant breaks one rule of the page in a reference server's answers.
 type Mutant struct {
 	Name string
-	// Rows are the ids of the rows whose specs must fail, and only them.
+	// Rows are the ids of the rows whose specs must catch it: each has a
+	// spec that fails (with Only, no other row has one).
 	Rows []string
 	// Wrap changes the default reference server's answers.
 	Wrap func(http.Handler) http.Handler
+	// Only: no spec of a row outside Rows may fail, not even as not
+	// checked (a rule whose breach could leak into the next exchange on
+	// the connection). Without it, other rows may read not checked for the
+	// broken one, as a row that needed its answer does.
+	Only bool
+	// Config is YAML added to the default profile's configuration for the
+	// mutant's run ("" for none): for a rule the suite checks only when so
+	// configured.
+	Config string
 }
 
 // ConfigFile is the defaults' file name in an API's Files.

@@ -47,6 +47,7 @@ var API = suite.Define(suite.API{
 	},
 	FaultHelp: "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
 	ReadPage:  readPage,
+	Mutants:   mutants,
 }, load, plan)
 
 func fixture(name string) target.Source {

@@ -38,6 +38,7 @@ var API = suite.Define(suite.API{
 		{Name: "variant", Config: fixture("telephony-variant.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.VariantSeed()) }},
 	},
 	ReadPage: readPage,
+	Mutants:  mutants,
 }, load, plan)
 
 func fixture(name string) target.Source {

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,17 +34,36 @@ var API = suite.Define(suite.API{
 		{Name: "variant", Config: source("variant.yaml"), Server: func(bool) http.Handler { return server("/hello/v2", "variant-token-0002") }},
 	},
 	ReadPage: readPage,
-	Mutants: []suite.Mutant{{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"},
-		Wrap: func(h http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.Contains(r.URL.Path, "/greetings/") && !strings.HasSuffix(r.URL.Path, "/hello") && r.Header.Get("Authorization") != "" {
-					answer(w, http.StatusNotFound, "not_found")
-					return
-				}
-				h.ServeHTTP(w, r)
-			})
-		}}},
+	Mutants:  mutants,
 }, load, plan)
+
+// mutants break one rule each, in the answers to the request of their row.
+var mutants = []suite.Mutant{
+	{Name: "401 with another status", Rows: []string{"greet.401.unauthorized"}, Only: true,
+		Wrap: rewrite(http.StatusUnauthorized, "unauthorised")},
+	{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"}, Only: true,
+		Wrap: rewrite(http.StatusNotFound, "not_found")},
+}
+
+// rewrite answers code with status in place of the server's own answer
+// of that code.
+func rewrite(code int, status string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code == code {
+				answer(w, code, status)
+				return
+			}
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	}
+}
 
 // Config is one deployment of the Greeting API: the shared keys alone.
 type Config struct {
