@@ -8,13 +8,13 @@ import (
 	"embed"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/confsuite/apiconform/internal/catalog"
 	"github.com/confsuite/apiconform/internal/check"
+	"github.com/confsuite/apiconform/internal/mutant"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
@@ -37,30 +37,18 @@ var API = suite.Define(suite.API{
 	Mutants:  mutants,
 }, load, plan)
 
-// mutants break one rule each, in the answers to the request of their row.
+// mutants break one rule each: the status of their row's answer.
 var mutants = []suite.Mutant{
-	{Name: "401 with another status", Rows: []string{"greet.401.unauthorized"}, Only: true,
-		Wrap: rewrite(http.StatusUnauthorized, "unauthorised")},
-	{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"}, Only: true,
-		Wrap: rewrite(http.StatusNotFound, "not_found")},
+	{Name: "401 with another status", Rows: []string{"greet.401.unauthorized"}, Only: true, Wrap: status(401, "unauthorised")},
+	{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"}, Only: true, Wrap: status(404, "not_found")},
 }
 
-// rewrite answers code with status in place of the server's own answer
-// of that code.
-func rewrite(code int, status string) func(http.Handler) http.Handler {
+func status(code int, value string) func(http.Handler) http.Handler {
 	return func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			if rec.Code == code {
-				answer(w, code, status)
-				return
+		return mutant.Rewrite(h, func(_ mutant.Request, resp *mutant.Response) {
+			if resp.Code == code {
+				mutant.SetJSONField(resp, "status", value)
 			}
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(rec.Code)
-			_, _ = w.Write(rec.Body.Bytes())
 		})
 	}
 }
