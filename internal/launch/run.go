@@ -402,7 +402,7 @@ func prepare(a *suite.API, o *Options, redactor *runner.Redactor) (*prepared, er
 	}
 	check.Conceal(redactor.Redact)
 	env := suite.NewEnv(suite.EnvOptions{API: api, Client: client, Reading: reading, RequireAll: o.RequireAll, Rate: o.Rate})
-	cases, err := a.Setup(env, src)
+	cases, err := a.Cases(env, src)
 	if err == nil {
 		err = rec.start(o, cases, redactor)
 	}

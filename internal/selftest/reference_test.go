@@ -89,7 +89,7 @@ func plannedCases(t *testing.T, a *suite.API) []suite.Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases, err := a.Setup(&suite.Env{API: a.Name, Client: client, Reading: check.Strict}, a.Profiles[0].Config)
+	cases, err := a.Cases(suite.NewEnv(suite.EnvOptions{API: a.Name, Client: client, Reading: check.Strict}), a.Profiles[0].Config)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ type API struct {
 	// noticing on its row and no other.
 	Mutants []Mutant
 
-	setup func(a *API, env *Env, src target.Source) ([]Case, error)
+	cases func(a *API, env *Env, src target.Source) ([]Case, error)
 	load  func(a *API, src target.Source, r *runner.Redactor) (any, error)
 }
 
@@ -95,7 +95,7 @@ func Define[C any](a API, load func(defaults []byte, src target.Source, r *runne
 		return load(defaults, src, r)
 	}
 	a.load = func(a *API, src target.Source, r *runner.Redactor) (any, error) { return loadConfig(a, src, r) }
-	a.setup = func(a *API, env *Env, src target.Source) ([]Case, error) {
+	a.cases = func(a *API, env *Env, src target.Source) ([]Case, error) {
 		cat, err := a.Catalog()
 		if err != nil {
 			return nil, err
@@ -109,7 +109,7 @@ func Define[C any](a API, load func(defaults []byte, src target.Source, r *runne
 			return nil, err
 		}
 		env.pace(p.Deployment)
-		return Cases(env, cat, p)
+		return planCases(env, cat, p)
 	}
 	return &a
 }
@@ -133,8 +133,9 @@ func (a *API) Defaults() ([]byte, error) {
 // pointer), or an error naming each key that is wrong.
 func (a *API) Load(src target.Source, r *runner.Redactor) (any, error) { return a.load(a, src, r) }
 
-// Setup loads one deployment's configuration and returns the suite's cases.
-func (a *API) Setup(env *Env, src target.Source) ([]Case, error) { return a.setup(a, env, src) }
+// Cases loads one deployment's configuration and returns the suite's
+// cases for it: every row's probes, split by items and variants.
+func (a *API) Cases(env *Env, src target.Source) ([]Case, error) { return a.cases(a, env, src) }
 
 // Profile finds a reference deployment by name; "" is the default.
 func (a *API) Profile(name string) (Profile, error) {

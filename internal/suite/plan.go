@@ -233,9 +233,9 @@ type Plan struct {
 	Fresh func() map[string]string
 }
 
-// Cases pairs every catalog row with its probes, each split by its items
+// planCases pairs every catalog row with its probes, each split by its items
 // and the plan's variants, and wires the plan into env.
-func Cases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
+func planCases(env *Env, cat *catalog.Catalog, p Plan) ([]Case, error) {
 	rows := map[string]bool{}
 	for _, row := range cat.Rows {
 		rows[row.ID] = true
