@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/confsuite/apiconform/internal/suite"
 )
@@ -86,5 +87,41 @@ func TestBadFlagPointsToTheSuitesFlags(t *testing.T) {
 				t.Errorf("report written: %v, want %v: %s", err == nil, c.report, report)
 			}
 		})
+	}
+}
+
+// Every flag of a run sets a field of Settings, the type conform.Settings
+// is, so an embedded suite can be given whatever a command line can: only
+// the commands that print and exit (--list, --version …) are not settings.
+// And every field of Settings is set by a flag.
+func TestEveryRunFlagIsASetting(t *testing.T) {
+	printOnly := map[string]bool{"list": true, "version": true, "help-conformance": true, "print-defaults": true}
+	o := RegisterFlags(flag.NewFlagSet("test", flag.ContinueOnError), testAPI)
+	set := map[string]bool{}
+	o.own.VisitAll(func(f *flag.Flag) {
+		before := o.Settings
+		value := map[bool]string{true: "true", false: "7"}[reflect.TypeOf(f.Value.(flag.Getter).Get()).Kind() == reflect.Bool]
+		if _, ok := f.Value.(flag.Getter).Get().(string); ok {
+			value = "x"
+		}
+		if _, ok := f.Value.(flag.Getter).Get().(time.Duration); ok {
+			value = "7s"
+		}
+		if err := f.Value.Set(value); err != nil {
+			t.Fatalf("--%s=%s: %v", f.Name, value, err)
+		}
+		changed := !reflect.DeepEqual(before, o.Settings)
+		switch {
+		case printOnly[f.Name] && changed:
+			t.Errorf("--%s is a command that prints, yet it changed Settings", f.Name)
+		case !printOnly[f.Name] && !changed:
+			t.Errorf("--%s sets no field of Settings: an embedded suite (conform.Settings) could not be given it", f.Name)
+		}
+		if !printOnly[f.Name] {
+			set[f.Name] = true
+		}
+	})
+	if fields := reflect.TypeOf(Settings{}).NumField(); fields != len(set) {
+		t.Errorf("Settings has %d fields, but %d flags set them: a setting no flag sets, or one flag setting two", fields, len(set))
 	}
 }
