@@ -366,7 +366,7 @@ func TestRowsComeFromTheRecordsCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat.Dir = "apis/billing"
+	cat.Dir = "suites/billing"
 	run := &record.Run{API: "billing", Documented: cat, Asked: record.Asked{Started: t0, Finished: t0}, Specs: []record.Spec{
 		{ID: "bil.402/unpaid", Row: "bil.402", Name: "402: unpaid", Probe: "unpaid", Verdict: record.Verdict{Outcome: record.NotConformant,
 			Problems: []record.Problem{{Part: "code", Text: "want HTTP 402, got 200"}}}},
@@ -380,7 +380,7 @@ func TestRowsComeFromTheRecordsCatalog(t *testing.T) {
 		t.Fatalf("runs %d, unreadable %+v", len(s.Runs), s.Unreadable)
 	}
 	bil := s.Runs[0]
-	if bil.Page != "apis/billing/b.txt" || len(bil.Rows) != 1 || bil.Rows[0].ID != "bil.402" || bil.Rows[0].Line != 7 ||
+	if bil.Page != "suites/billing/b.txt" || len(bil.Rows) != 1 || bil.Rows[0].ID != "bil.402" || bil.Rows[0].Line != 7 ||
 		bil.Rows[0].Verdict != record.NotConformant || bil.RowCounts != (RowCounts{Rows: 1, NotConformant: 1}) {
 		t.Errorf("run read from its own catalog: %+v", bil)
 	}

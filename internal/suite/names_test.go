@@ -34,7 +34,7 @@ func plannedDeployment(t *testing.T) *target.Deployment {
 // run: the API's own tests (the spec list, the reference runs) build every
 // plan, so the mistake fails go test, not a user's run.
 func TestPlanNamesAreHeldToCatalogAndDefaults(t *testing.T) {
-	cat := &catalog.Catalog{API: "x", Dir: "apis/x", Rows: []catalog.Row{
+	cat := &catalog.Catalog{API: "x", Dir: "suites/x", Rows: []catalog.Row{
 		{ID: "x.400", Code: 400, Probes: []string{"ping"}},
 		{ID: "x.401", Code: 401, Probes: []string{"two steps"}},
 	}}
