@@ -32,13 +32,17 @@ func TestMutantsAreAllKilled(t *testing.T) {
 // time: a mutant is killed when a spec of each of its rows fails the run,
 // and, for a mutant that says Only, no spec of another row fails.
 func runMutants(t *testing.T, a *suite.API) {
-	if len(a.Mutants) == 0 {
+	mutants, err := a.Mutations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mutants) == 0 {
 		t.Fatalf("%s has no mutants (TestRegistryAPIsHaveEveryPart)", a.Name)
 	}
-	verdicts := make([]verdict, len(a.Mutants))
+	verdicts := make([]verdict, len(mutants))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
-	for i, m := range a.Mutants {
+	for i, m := range mutants {
 		var args []string
 		if m.Config != "" {
 			args = append(args, "--config="+configFile(t, a.Profiles[0].Config, m.Config))

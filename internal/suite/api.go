@@ -41,9 +41,9 @@ type API struct {
 	// the fields the page states (Line, Code, Method, Status, Message, RU).
 	ReadPage func(lines []string) []catalog.Row
 	// Mutants are the ways of breaking one rule of the page in the default
-	// reference server, each of which a self-test holds the suite to
-	// noticing on its row and no other.
-	Mutants []Mutant
+	// reference server, made from the catalog, each of which a self-test
+	// holds the suite to noticing on its rows.
+	Mutants func(*catalog.Catalog) []Mutant
 
 	cases func(a *API, env *Env, src target.Source) ([]Case, error)
 	load  func(a *API, src target.Source, r *runner.Redactor) (any, error)
@@ -83,16 +83,20 @@ type Mutant struct {
 // ConfigFile is the defaults' file name in an API's Files.
 const ConfigFile = "config.yaml"
 
-// Define makes an API's value from its parts: load reads one deployment's
-// configuration over the defaults in a.Files (target.Load), and plan makes
-// the suite for it.
-func Define[C any](a API, load func(defaults []byte, src target.Source, r *runner.Redactor) (*C, error), plan func(*Env, *C) (Plan, error)) *API {
+// Define makes an API's value from its parts: its configuration type C
+// (read over the defaults in a.Files by target.Load; runtime lists the
+// placeholders its probes fill themselves, such as {name} or {id}), and
+// plan, which makes the suite for one deployment.
+func Define[C any, P interface {
+	*C
+	target.Config
+}](a API, runtime []string, plan func(*Env, *C) (Plan, error)) *API {
 	loadConfig := func(a *API, src target.Source, r *runner.Redactor) (*C, error) {
 		defaults, err := a.Defaults()
 		if err != nil {
 			return nil, err
 		}
-		return load(defaults, src, r)
+		return target.Load[C, P](defaults, src, runtime, r)
 	}
 	a.load = func(a *API, src target.Source, r *runner.Redactor) (any, error) { return loadConfig(a, src, r) }
 	a.cases = func(a *API, env *Env, src target.Source) ([]Case, error) {
@@ -112,6 +116,15 @@ func Define[C any](a API, load func(defaults []byte, src target.Source, r *runne
 		return planCases(env, cat, p)
 	}
 	return &a
+}
+
+// Mutations are the API's mutants for its catalog.
+func (a *API) Mutations() ([]Mutant, error) {
+	cat, err := a.Catalog()
+	if err != nil || a.Mutants == nil {
+		return nil, err
+	}
+	return a.Mutants(cat), nil
 }
 
 // Catalog reads the API's documented rows.

@@ -42,17 +42,13 @@ var API = suite.Define(suite.API{
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
-		{Name: "default", Config: fixture("content.yaml"), Server: server(refserver.DefaultSeed)},
-		{Name: "variant", Config: fixture("content-variant.yaml"), Server: server(refserver.VariantSeed)},
+		{Name: "default", Config: fixtures.Source("content.yaml"), Server: server(refserver.DefaultSeed)},
+		{Name: "variant", Config: fixtures.Source("content-variant.yaml"), Server: server(refserver.VariantSeed)},
 	},
 	FaultHelp: "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
 	ReadPage:  readPage,
 	Mutants:   mutants,
-}, load, plan)
-
-func fixture(name string) target.Source {
-	return target.Source{Name: "fixtures/" + name, Dir: fixtures.Files, File: name}
-}
+}, runtime, plan)
 
 func server(seed func() refserver.Seed) func(bool) http.Handler {
 	return func(fault bool) http.Handler {
@@ -60,10 +56,6 @@ func server(seed func() refserver.Seed) func(bool) http.Handler {
 		s.Fault = fault
 		return refserver.New(s)
 	}
-}
-
-func load(defaults []byte, src target.Source, r *runner.Redactor) (*Config, error) {
-	return target.Load[Config](defaults, src, runtime, r)
 }
 
 // judge holds an answer to a row in format in the strict reading (a 200 by

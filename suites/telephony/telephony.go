@@ -34,20 +34,12 @@ var API = suite.Define(suite.API{
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
-		{Name: "default", Config: fixture("telephony.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.DefaultSeed()) }},
-		{Name: "variant", Config: fixture("telephony-variant.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.VariantSeed()) }},
+		{Name: "default", Config: fixtures.Source("telephony.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.DefaultSeed()) }},
+		{Name: "variant", Config: fixtures.Source("telephony-variant.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.VariantSeed()) }},
 	},
 	ReadPage: readPage,
 	Mutants:  mutants,
-}, load, plan)
-
-func fixture(name string) target.Source {
-	return target.Source{Name: "fixtures/" + name, Dir: fixtures.Files, File: name}
-}
-
-func load(defaults []byte, src target.Source, r *runner.Redactor) (*Config, error) {
-	return target.Load[Config](defaults, src, runtime, r)
-}
+}, runtime, plan)
 
 // judge holds an answer to a row in the strict reading.
 func judge(row catalog.Row, ex *runner.Exchange, _ string, _ []map[string]string) ([]check.Problem, error) {

@@ -96,6 +96,20 @@ func Split(path, base string) ([]string, bool) {
 	return segs, true
 }
 
+// Clock is a window's clock for tests: it stands still, or with Step set
+// moves on by Step at each reading, so that each request meets a window of
+// its own. Its Now is a Seed's (or NewWindow's) now.
+type Clock struct {
+	T    time.Time
+	Step time.Duration
+}
+
+// Now reads the clock, moving it on by Step.
+func (c *Clock) Now() time.Time {
+	c.T = c.T.Add(c.Step)
+	return c.T
+}
+
 // Window counts requests by credential in fixed windows of a set length,
 // aligned to multiples of the length since the Unix epoch.
 type Window struct {

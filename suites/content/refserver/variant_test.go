@@ -1,6 +1,8 @@
 package refserver
 
 import (
+	"github.com/confsuite/apiconform/internal/refserver/serve"
+
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -22,24 +24,11 @@ const (
 	base      = "/market/v3"
 )
 
-// fixedClock is the rate windows' clock: it stands still, or with step
-// set moves on by step at each reading, so that each request meets a
-// window of its own.
-type fixedClock struct {
-	t    time.Time
-	step time.Duration
-}
-
-func (c *fixedClock) now() time.Time {
-	c.t = c.t.Add(c.step)
-	return c.t
-}
-
-func newVariantServer(t *testing.T, fault bool) (*httptest.Server, *fixedClock) {
+func newVariantServer(t *testing.T, fault bool) (*httptest.Server, *serve.Clock) {
 	t.Helper()
-	clock := &fixedClock{t: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), step: time.Second}
+	clock := &serve.Clock{T: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), Step: time.Second}
 	seed := VariantSeed()
-	seed.Fault, seed.Now = fault, clock.now
+	seed.Fault, seed.Now = fault, clock.Now
 	hs := httptest.NewServer(New(seed))
 	t.Cleanup(hs.Close)
 	return hs, clock
@@ -213,13 +202,13 @@ func TestVariantSuccess(t *testing.T) {
 
 func TestVariantRateLimit(t *testing.T) {
 	hs, clock := newVariantServer(t, false)
-	clock.step = 0
+	clock.Step = 0
 	path := base + "/catalog/models/4242?region=213"
 	for _, tc := range []struct {
 		key   string
 		limit int
 	}{{burst, 5}, {valid, 25}, {basic, 25}} {
-		clock.t = clock.t.Add(time.Second).Truncate(time.Second).Add(100 * time.Millisecond)
+		clock.T = clock.T.Add(time.Second).Truncate(time.Second).Add(100 * time.Millisecond)
 		for i := 1; i <= tc.limit; i++ {
 			if a := do(t, hs, "GET", path, tc.key, "", ""); a.code != 200 {
 				t.Fatalf("%s request %d: %d %s", tc.key, i, a.code, a.raw)
@@ -231,7 +220,7 @@ func TestVariantRateLimit(t *testing.T) {
 				t.Fatalf("%s over (%s): %d %q Retry-After %q", tc.key, format, a.code, a.raw, a.header.Get("Retry-After"))
 			}
 		}
-		clock.t = clock.t.Add(900 * time.Millisecond)
+		clock.T = clock.T.Add(900 * time.Millisecond)
 		if a := do(t, hs, "GET", path, tc.key, "", ""); a.code != 200 {
 			t.Fatalf("%s next window: %d %s", tc.key, a.code, a.raw)
 		}

@@ -1,6 +1,8 @@
 package refserver
 
 import (
+	"github.com/confsuite/apiconform/internal/refserver/serve"
+
 	"bytes"
 	"encoding/json"
 	"io"
@@ -24,24 +26,11 @@ const (
 	base    = "/pbx/v2"
 )
 
-// fixedClock is the rate windows' clock: it stands still, or with step
-// set moves on by step at each reading, so that each request meets a
-// window of its own.
-type fixedClock struct {
-	t    time.Time
-	step time.Duration
-}
-
-func (c *fixedClock) now() time.Time {
-	c.t = c.t.Add(c.step)
-	return c.t
-}
-
-func newVariantServer(t *testing.T) (*Server, *httptest.Server, *fixedClock) {
+func newVariantServer(t *testing.T) (*Server, *httptest.Server, *serve.Clock) {
 	t.Helper()
-	clock := &fixedClock{t: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), step: time.Second}
+	clock := &serve.Clock{T: time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC), Step: time.Second}
 	seed := VariantSeed()
-	seed.Now = clock.now
+	seed.Now = clock.Now
 	s := New(seed)
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
@@ -311,13 +300,13 @@ func TestVariantBodyLimit(t *testing.T) {
 
 func TestVariantRateLimit(t *testing.T) {
 	_, hs, clock := newVariantServer(t)
-	clock.step = 0
+	clock.Step = 0
 	path := base + "/accounts/acme-01"
 	for _, tc := range []struct {
 		token string
 		limit int
 	}{{burst, 5}, {owner, 25}, {viewer, 25}, {kiosk, 25}} {
-		clock.t = clock.t.Add(time.Second).Truncate(time.Second).Add(300 * time.Millisecond)
+		clock.T = clock.T.Add(time.Second).Truncate(time.Second).Add(300 * time.Millisecond)
 		for i := 1; i <= tc.limit; i++ {
 			if a := jsonDo(t, hs, "GET", path, tc.token, ""); a.code != 200 {
 				t.Fatalf("%s request %d: %d %s", tc.token, i, a.code, a.raw)
@@ -328,13 +317,13 @@ func TestVariantRateLimit(t *testing.T) {
 		if ra := a.header.Get("Retry-After"); ra != "1" {
 			t.Fatalf("%s: Retry-After %q", tc.token, ra)
 		}
-		clock.t = clock.t.Add(700 * time.Millisecond) // the next window
+		clock.T = clock.T.Add(700 * time.Millisecond) // the next window
 		if a := jsonDo(t, hs, "GET", path, tc.token, ""); a.code != 200 {
 			t.Fatalf("%s next window: %d %s", tc.token, a.code, a.raw)
 		}
 	}
 	// The partner token is limited too; it answers 400 within its limit.
-	clock.t = clock.t.Add(time.Second)
+	clock.T = clock.T.Add(time.Second)
 	for i := 0; i < 25; i++ {
 		jsonDo(t, hs, "GET", base+"/accounts/@me", partner, "")
 	}

@@ -35,12 +35,14 @@ var API = suite.Define(suite.API{
 	},
 	ReadPage: readPage,
 	Mutants:  mutants,
-}, load, plan)
+}, nil, plan)
 
 // mutants break one rule each: the status of their row's answer.
-var mutants = []suite.Mutant{
-	{Name: "401 with another status", Rows: []string{"greet.401.unauthorized"}, Only: true, Wrap: status(401, "unauthorised")},
-	{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"}, Only: true, Wrap: status(404, "not_found")},
+func mutants(*catalog.Catalog) []suite.Mutant {
+	return []suite.Mutant{
+		{Name: "401 with another status", Rows: []string{"greet.401.unauthorized"}, Only: true, Wrap: status(401, "unauthorised")},
+		{Name: "404 with another status", Rows: []string{"greet.404.no_such_greeting"}, Only: true, Wrap: status(404, "not_found")},
+	}
 }
 
 func status(code int, value string) func(http.Handler) http.Handler {
@@ -66,10 +68,6 @@ func (*Config) Lists() []target.Step { return nil }
 
 func source(name string) target.Source {
 	return target.Source{Name: "suites/greet/" + name, Dir: files, File: name}
-}
-
-func load(defaults []byte, src target.Source, r *runner.Redactor) (*Config, error) {
-	return target.Load[Config](defaults, src, nil, r)
 }
 
 func checker(reading check.Reading) (*check.StatusBody, error) {
