@@ -219,16 +219,12 @@ func configFile(t *testing.T, src target.Source, extra string) string {
 // profileArgs are the suite's arguments for an API's reference profile:
 // none for the default (the suite's built-in configuration), the
 // profile's configuration and --require-all for any other, as make
-// conformance runs them; --reading=lenient for a profile that conforms in
-// the lenient reading only.
+// conformance runs them.
 func profileArgs(t *testing.T, a *suite.API, p suite.Profile) []string {
 	t.Helper()
 	var args []string
 	if p.Name != a.Profiles[0].Name {
 		args = append(args, "--config="+configFile(t, p.Config, ""), "--require-all")
-	}
-	if p.Lenient {
-		args = append(args, "--reading=lenient")
 	}
 	return args
 }

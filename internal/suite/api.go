@@ -57,8 +57,6 @@ type Profile struct {
 	// Server builds the reference server; fault makes its fault trigger
 	// answer 500, where the API has one.
 	Server func(fault bool) http.Handler
-	// Lenient tells a deployment that conforms in the lenient reading only.
-	Lenient bool
 }
 
 // Mutant breaks one rule of the page in a reference server's answers.
