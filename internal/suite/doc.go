@@ -1,7 +1,7 @@
 // Package suite is the runtime every API's suite shares, what a probe
 // uses while its spec runs: an API as one value (API, Define), its plan
 // for one deployment turned into cases and Ginkgo specs (Plan, Probe,
-// Cases, Register), the environment a spec runs in (Env), the spec's
+// API.Cases, Register), the environment a spec runs in (Env), the spec's
 // requests and verdicts (Spec, Sent), the tracker that removes what a
 // spec created, and, once the run is over, its specs as the results
 // record has them (Results).
