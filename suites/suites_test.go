@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/confsuite/apiconform/internal/catalog"
+	"github.com/confsuite/apiconform/internal/check"
 	"github.com/confsuite/apiconform/internal/suite"
 	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/runner"
@@ -47,9 +47,9 @@ func forEach(t *testing.T, f func(t *testing.T, a *suite.API)) {
 // folder is the API's folder on disk, relative to this package's.
 func folder(t *testing.T, a *suite.API) string {
 	t.Helper()
-	rel, ok := strings.CutPrefix(a.Dir, "suites/")
+	rel, ok := strings.CutPrefix(a.Dir(), "suites/")
 	if !ok || rel == "" {
-		t.Fatalf("%s: Dir %q is not a folder under suites/", a.Name, a.Dir)
+		t.Fatalf("%s: Dir %q is not a folder under suites/", a.Name, a.Dir())
 	}
 	return rel
 }
@@ -143,7 +143,7 @@ func TestFilesAreTheFolders(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(built, onDisk) {
-				t.Errorf("%s/%s as built differs from the file", a.Dir, name)
+				t.Errorf("%s/%s as built differs from the file", a.Dir(), name)
 			}
 		}
 	})
@@ -163,7 +163,7 @@ func TestDefaultsAreTheBuiltInOnes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) || !strings.Contains(string(got), "base_path:") {
-			t.Errorf("Defaults() = %d bytes; want the %d of %s/%s", len(got), len(want), a.Dir, suite.ConfigFile)
+			t.Errorf("Defaults() = %d bytes; want the %d of %s/%s", len(got), len(want), a.Dir(), suite.ConfigFile)
 		}
 		src := target.Source{Name: "test.yaml", Dir: fstest.MapFS{"test.yaml": {Data: []byte("credentials: {valid: x2345678}\n")}}, File: "test.yaml"}
 		cfg, err := a.Load(src, runner.NewRedactor())
@@ -212,55 +212,9 @@ func TestProfileConfigurationsLoad(t *testing.T) {
 	})
 }
 
-// Each profile's reference server serves what its configuration says, and
-// a profile's server is its own.
-func TestServerProfiles(t *testing.T) {
-	for _, tc := range []struct {
-		api, profile, path, auth string
-		code                     int
-	}{
-		{"telephony", "", "/api/ver1.0/client/1001/", "Bearer tel-admin-token", 200},
-		{"telephony", "default", "/api/ver1.0/client/1001/", "Bearer tel-admin-token", 200},
-		{"telephony", "variant", "/pbx/v2/accounts/acme-01", "Bearer var-owner-token-0001", 200},
-		{"telephony", "variant", "/api/ver1.0/client/1001/", "Bearer tel-admin-token", 401},
-		{"content", "", "/v2/models/1722193751?geo_id=213", "content-key", 200},
-		{"content", "default", "/v2/models/1722193751?geo_id=213", "content-key", 200},
-		{"content", "variant", "/market/v3/catalog/models/4242?region=213", "var-content-key-0001", 200},
-		{"content", "variant", "/market/v3/catalog/models/13?region=213", "var-content-key-0001", 500},
-	} {
-		h, err := suites.Server(tc.api, tc.profile, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req := httptest.NewRequest("GET", tc.path, nil)
-		req.Header.Set("Authorization", tc.auth)
-		req.RemoteAddr = "127.0.0.1:40000" // the default content keys are bound to loopback
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != tc.code {
-			t.Errorf("%s %q %s: %d, want %d", tc.api, tc.profile, tc.path, rec.Code, tc.code)
-		}
-	}
-}
-
-// Without the fault trigger, the variant's fault model answers as any other.
-func TestServerFaultIsOffUnlessAsked(t *testing.T) {
-	h, err := suites.Server("content", "variant", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest("GET", "/market/v3/catalog/models/13?region=213", nil)
-	req.Header.Set("Authorization", "var-content-key-0001")
-	req.RemoteAddr = "127.0.0.1:40000"
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code == 500 {
-		t.Fatalf("the fault model answered 500 with the trigger off: %s", rec.Body)
-	}
-}
-
 func TestServerErrors(t *testing.T) {
-	if _, err := suites.Server("telephony", "staging", false); err == nil || !strings.Contains(err.Error(), "default|variant") {
+	a := suites.All[0]
+	if _, err := suites.Server(a.Name, "staging", false); err == nil || !strings.Contains(err.Error(), a.ProfileNames()) {
 		t.Fatalf("unknown profile: %v", err)
 	}
 	if _, err := suites.Server("fax", "", false); err == nil || !strings.Contains(err.Error(), suites.Names()) {
@@ -271,7 +225,7 @@ func TestServerErrors(t *testing.T) {
 func TestFindErrorsOnAnUnknownName(t *testing.T) {
 	if a, err := suites.Find("fax"); err == nil || a != nil {
 		t.Fatalf("Find(fax) = %v, %v", a, err)
-	} else if !strings.Contains(err.Error(), "fax") || !strings.Contains(err.Error(), "telephony|content") {
+	} else if !strings.Contains(err.Error(), "fax") || !strings.Contains(err.Error(), suites.Names()) {
 		t.Fatalf("the error names neither the name nor the choices: %v", err)
 	}
 	forEach(t, func(t *testing.T, a *suite.API) {
@@ -321,4 +275,28 @@ func TestNames(t *testing.T) {
 	if got := suites.Profiles(); got != strings.Join(profiles, "|") || !strings.HasPrefix(got, "default|") {
 		t.Errorf("Profiles() = %q, want %q, the default first", got, strings.Join(profiles, "|"))
 	}
+}
+
+// Every profile's configuration plans the suite: the plan holds every name
+// an API's code uses to its catalog and defaults (a probe a row names, a
+// step a probe sends), so a mistyped one fails here, not in a user's run.
+// And every profile has its reference server.
+func TestEveryProfilePlansAndServes(t *testing.T) {
+	forEach(t, func(t *testing.T, a *suite.API) {
+		client, err := runner.New(runner.Options{Target: "http://127.0.0.1:1", Redactor: runner.NewRedactor()}) // never contacted
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range a.Profiles {
+			cases, err := a.Cases(suite.NewEnv(suite.EnvOptions{API: a.Name, Client: client, Reading: check.Strict}), p.Config)
+			if err != nil {
+				t.Errorf("profile %s: %v", p.Name, err)
+			} else if len(cases) == 0 {
+				t.Errorf("profile %s plans no spec", p.Name)
+			}
+			if h, err := suites.Server(a.Name, p.Name, false); err != nil || h == nil {
+				t.Errorf("profile %s has no reference server: %v", p.Name, err)
+			}
+		}
+	})
 }

@@ -18,7 +18,7 @@ import (
 // testAPI is the Telephony API's files as an API value, apart from its
 // probes: enough for the flags and for a report of a run that could not
 // start.
-var testAPI = &suite.API{Name: "telephony", Dir: "suites/telephony", Files: os.DirFS("../../suites/telephony")}
+var testAPI = &suite.API{Name: "telephony", Files: os.DirFS("../../suites/telephony")}
 
 // A suite embedded through package conform gets, for every option left
 // unset, the default its standalone flag has.

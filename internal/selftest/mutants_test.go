@@ -32,7 +32,7 @@ func TestMutantsAreAllKilled(t *testing.T) {
 // time: a mutant is killed when a spec of each of its rows fails the run,
 // and, for a mutant that says Only, no spec of another row fails.
 func runMutants(t *testing.T, a *suite.API) {
-	mutants, err := a.Mutations()
+	mutants, err := a.Mutants()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,14 @@
 package selftest
 
 import (
+	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/confsuite/apiconform/internal/target"
 	"github.com/confsuite/apiconform/suites"
 )
 
@@ -20,9 +23,6 @@ func TestRegistryMatchesTheFolders(t *testing.T) {
 			t.Errorf("suites.All lists %s twice", a.Name)
 		}
 		registered[a.Name] = true
-		if a.Dir != "suites/"+a.Name {
-			t.Errorf("%s: Dir is %q, want suites/%s", a.Name, a.Dir, a.Name)
-		}
 	}
 	entries, err := os.ReadDir("../../suites")
 	if err != nil {
@@ -44,6 +44,17 @@ func TestRegistryMatchesTheFolders(t *testing.T) {
 			t.Errorf("suites.All has %s, but suites/%s is not a folder of one", name, name)
 		}
 	}
+}
+
+// sameOnDisk tells whether a configuration's name is the path, from the
+// repository's root, of a file holding what the configuration holds.
+func sameOnDisk(src target.Source) bool {
+	built, err := fs.ReadFile(src.Dir, src.File)
+	if err != nil {
+		return false
+	}
+	onDisk, err := os.ReadFile(filepath.Join("../..", filepath.FromSlash(src.Name)))
+	return err == nil && bytes.Equal(built, onDisk)
 }
 
 func hasGoFiles(dir string) bool {
@@ -84,6 +95,8 @@ func TestRegistryAPIsHaveEveryPart(t *testing.T) {
 				}
 				if p.Config.File == "" && p.Config.Raw == nil {
 					t.Errorf("profile %q has no Config", p.Name)
+				} else if !sameOnDisk(p.Config) {
+					t.Errorf("profile %q: its Config's name %q is not the repository path of a file holding it: make conformance runs the suite with --config=<that path>", p.Name, p.Config.Name)
 				} else if i > 0 && p.Config.File == a.Profiles[0].Config.File && p.Config.Dir == a.Profiles[0].Config.Dir {
 					t.Errorf("profile %q has the default profile's configuration", p.Name)
 				}
@@ -94,7 +107,7 @@ func TestRegistryAPIsHaveEveryPart(t *testing.T) {
 			if a.ReadPage == nil {
 				t.Errorf("no ReadPage: the catalog cannot be held to the page")
 			}
-			mutants, err := a.Mutations()
+			mutants, err := a.Mutants()
 			if err != nil {
 				t.Fatal(err)
 			}

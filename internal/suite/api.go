@@ -15,13 +15,10 @@ import (
 
 // API is everything the project knows about one API, as one value. Each
 // API's package (suites/<name>) builds one with Define, and the registry
-// (package apis) lists them; the command line, the embedding (package
+// (package suites) lists them; the command line, the embedding (package
 // conform), the reference servers and every self-test take it from there.
 type API struct {
 	Name string
-	// Dir is the API's folder in the repository (suites/<name>), for
-	// messages and reports.
-	Dir string
 	// Files holds the catalog (catalog.yaml), the page it comes from, and
 	// the configuration's defaults (config.yaml).
 	Files fs.FS
@@ -40,10 +37,10 @@ type API struct {
 	// from the catalog, so a test can hold the catalog to the page: only
 	// the fields the page states (Line, Code, Method, Status, Message, RU).
 	ReadPage func(lines []string) []catalog.Row
-	// Mutants are the ways of breaking one rule of the page in the default
-	// reference server, made from the catalog, each of which a self-test
-	// holds the suite to noticing on its rows.
-	Mutants func(*catalog.Catalog) []Mutant
+	// MakeMutants makes, from the catalog, the ways of breaking one rule
+	// of the page in the default reference server, each of which a
+	// self-test holds the suite to noticing on its rows (Mutants).
+	MakeMutants func(*catalog.Catalog) []Mutant
 
 	cases func(a *API, env *Env, src target.Source) ([]Case, error)
 	load  func(a *API, src target.Source, r *runner.Redactor) (any, error)
@@ -116,17 +113,21 @@ func Define[C any, P interface {
 	return &a
 }
 
-// Mutations are the API's mutants for its catalog.
-func (a *API) Mutations() ([]Mutant, error) {
+// Mutants are the API's mutants, made for its catalog.
+func (a *API) Mutants() ([]Mutant, error) {
 	cat, err := a.Catalog()
-	if err != nil || a.Mutants == nil {
+	if err != nil || a.MakeMutants == nil {
 		return nil, err
 	}
-	return a.Mutants(cat), nil
+	return a.MakeMutants(cat), nil
 }
 
+// Dir is the API's folder in the repository, for messages and reports:
+// every API's is suites/<name>.
+func (a *API) Dir() string { return "suites/" + a.Name }
+
 // Catalog reads the API's documented rows.
-func (a *API) Catalog() (*catalog.Catalog, error) { return catalog.Load(a.Files, a.Dir) }
+func (a *API) Catalog() (*catalog.Catalog, error) { return catalog.Load(a.Files, a.Dir()) }
 
 // Defaults is the configuration's defaults file as it is built in: every
 // key a configuration may set, with the real API's values and what each is
@@ -134,7 +135,7 @@ func (a *API) Catalog() (*catalog.Catalog, error) { return catalog.Load(a.Files,
 func (a *API) Defaults() ([]byte, error) {
 	raw, err := fs.ReadFile(a.Files, ConfigFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s: defaults: %w", a.Dir, err)
+		return nil, fmt.Errorf("%s: defaults: %w", a.Dir(), err)
 	}
 	return raw, nil
 }

@@ -310,7 +310,7 @@ func (s *Spec) SendAll(sents []Sent) []*runner.Exchange {
 	bad := s.refuse(s.tracker.claimRefused())
 	for i := range sents {
 		s.reportTries(tries[i], "exchange")
-		s.judge(out[i])
+		s.observe(out[i])
 	}
 	if len(bad) > 0 {
 		s.NotChecked(record.Verdict{Reason: record.Precondition, Step: sents[0].Key, Message: strings.Join(bad, "; ")})
@@ -338,8 +338,8 @@ func InParallel(n int, do func(i int)) {
 	wg.Wait()
 }
 
-// judge applies the rules that hold for every answer the spec gets.
-func (s *Spec) judge(ex *runner.Exchange) {
+// observe applies the rules that hold for every answer the spec gets.
+func (s *Spec) observe(ex *runner.Exchange) {
 	ginkgo.GinkgoHelper()
 	s.unanswered(ex)
 	if s.Observe != nil {

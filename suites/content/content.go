@@ -38,16 +38,15 @@ const schema = "content-errors.schema.json"
 // API is the Content API.
 var API = suite.Define(suite.API{
 	Name:  "content",
-	Dir:   "suites/content",
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
 		{Name: "default", Config: fixtures.Source("content.yaml"), Server: server(refserver.DefaultSeed)},
 		{Name: "variant", Config: fixtures.Source("content-variant.yaml"), Server: server(refserver.VariantSeed)},
 	},
-	FaultHelp: "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
-	ReadPage:  readPage,
-	Mutants:   mutants,
+	FaultHelp:   "make model " + refserver.FaultModelID + " (variant profile: " + refserver.VariantFaultModelID + ") answer 500 Internal server error",
+	ReadPage:    readPage,
+	MakeMutants: mutants,
 }, runtime, plan)
 
 func server(seed func() refserver.Seed) func(bool) http.Handler {

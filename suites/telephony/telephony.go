@@ -30,15 +30,14 @@ const schema = "telephony-error.schema.json"
 // API is the Telephony API.
 var API = suite.Define(suite.API{
 	Name:  "telephony",
-	Dir:   "suites/telephony",
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
 		{Name: "default", Config: fixtures.Source("telephony.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.DefaultSeed()) }},
 		{Name: "variant", Config: fixtures.Source("telephony-variant.yaml"), Server: func(bool) http.Handler { return refserver.New(refserver.VariantSeed()) }},
 	},
-	ReadPage: readPage,
-	Mutants:  mutants,
+	ReadPage:    readPage,
+	MakeMutants: mutants,
 }, runtime, plan)
 
 // judge holds an answer to a row in the strict reading.

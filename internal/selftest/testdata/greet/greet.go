@@ -26,15 +26,14 @@ var files embed.FS
 // API is the Greeting API.
 var API = suite.Define(suite.API{
 	Name:  "greet",
-	Dir:   "suites/greet",
 	Files: files,
 	Judge: judge,
 	Profiles: []suite.Profile{
 		{Name: "default", Config: source("reference.yaml"), Server: func(bool) http.Handler { return server("/greet/v1", "greet-token-0001") }},
 		{Name: "variant", Config: source("variant.yaml"), Server: func(bool) http.Handler { return server("/hello/v2", "variant-token-0002") }},
 	},
-	ReadPage: readPage,
-	Mutants:  mutants,
+	ReadPage:    readPage,
+	MakeMutants: mutants,
 }, nil, plan)
 
 // mutants break one rule each: the status of their row's answer.
