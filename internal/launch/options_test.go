@@ -90,38 +90,52 @@ func TestBadFlagPointsToTheSuitesFlags(t *testing.T) {
 	}
 }
 
-// Every flag of a run sets a field of Settings, the type conform.Settings
-// is, so an embedded suite can be given whatever a command line can: only
-// the commands that print and exit (--list, --version …) are not settings.
-// And every field of Settings is set by a flag.
+// Every flag of a run sets exactly one field of Settings, the type
+// conform.Settings is, so an embedded suite can be given whatever a command
+// line can; only the commands that print and exit (--list, --version …)
+// set none. And every field of Settings is set by a flag.
 func TestEveryRunFlagIsASetting(t *testing.T) {
 	printOnly := map[string]bool{"list": true, "version": true, "help-conformance": true, "print-defaults": true}
-	o := RegisterFlags(flag.NewFlagSet("test", flag.ContinueOnError), testAPI)
-	set := map[string]bool{}
-	o.own.VisitAll(func(f *flag.Flag) {
-		before := o.Settings
-		value := map[bool]string{true: "true", false: "7"}[reflect.TypeOf(f.Value.(flag.Getter).Get()).Kind() == reflect.Bool]
-		if _, ok := f.Value.(flag.Getter).Get().(string); ok {
-			value = "x"
-		}
-		if _, ok := f.Value.(flag.Getter).Get().(time.Duration); ok {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	o := RegisterFlags(fs, testAPI)
+	fields := reflect.TypeOf(Settings{})
+	hit := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		before := reflect.ValueOf(o.Settings)
+		value := "x"
+		switch f.Value.(flag.Getter).Get().(type) {
+		case bool:
+			value = "true"
+		case time.Duration:
 			value = "7s"
+		case int, int64, float64:
+			value = "7"
 		}
 		if err := f.Value.Set(value); err != nil {
 			t.Fatalf("--%s=%s: %v", f.Name, value, err)
 		}
-		changed := !reflect.DeepEqual(before, o.Settings)
-		switch {
-		case printOnly[f.Name] && changed:
-			t.Errorf("--%s is a command that prints, yet it changed Settings", f.Name)
-		case !printOnly[f.Name] && !changed:
-			t.Errorf("--%s sets no field of Settings: an embedded suite (conform.Settings) could not be given it", f.Name)
+		after := reflect.ValueOf(o.Settings)
+		var changed []string
+		for i := range fields.NumField() {
+			if !reflect.DeepEqual(before.Field(i).Interface(), after.Field(i).Interface()) {
+				changed = append(changed, fields.Field(i).Name)
+			}
 		}
-		if !printOnly[f.Name] {
-			set[f.Name] = true
+		switch {
+		case printOnly[f.Name] && len(changed) > 0:
+			t.Errorf("--%s is a command that prints, yet it set %v", f.Name, changed)
+		case !printOnly[f.Name] && len(changed) != 1:
+			t.Errorf("--%s sets %v, want exactly one field of Settings (conform.Settings)", f.Name, changed)
+		case len(changed) == 1:
+			if other, ok := hit[changed[0]]; ok {
+				t.Errorf("--%s and --%s both set Settings.%s", other, f.Name, changed[0])
+			}
+			hit[changed[0]] = f.Name
 		}
 	})
-	if fields := reflect.TypeOf(Settings{}).NumField(); fields != len(set) {
-		t.Errorf("Settings has %d fields, but %d flags set them: a setting no flag sets, or one flag setting two", fields, len(set))
+	for i := range fields.NumField() {
+		if _, ok := hit[fields.Field(i).Name]; !ok {
+			t.Errorf("Settings.%s is set by no flag", fields.Field(i).Name)
+		}
 	}
 }
