@@ -142,7 +142,7 @@ func TestDrippingTargetIsBounded(t *testing.T) {
 	for _, a := range suites.All {
 		api := a.Name
 		t.Run(api, func(t *testing.T) {
-			r := runSuite(t, api, http.HandlerFunc(dripSlowly), nil, "--timeout="+timeout.String())
+			r := runSuite(t, api, http.HandlerFunc(dripSlowly), nil, "--timeout="+timeout.String(), fmt.Sprintf("--max-transport-failures=%d", unansweredBeforeUnreachable(t, a)))
 			t.Logf("%s against a dripping target: %s, %d requests", api, r.Elapsed.Round(100*time.Millisecond), r.Requests)
 			if bound := 3*timeout + 5*time.Second; r.Elapsed > bound {
 				t.Errorf("took %s, more than %s", r.Elapsed, bound)
