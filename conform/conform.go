@@ -7,7 +7,7 @@
 //	var _ = conform.Suite("telephony", conform.Settings{Target: url, Config: "telephony.yaml"})
 //
 //	Expect(resp).To(conform.Row("telephony", "tel.403.user_blocked", ""))
-//	Expect(resp).To(conform.Row("content", "con.404.model", conform.XML))
+//	Expect(resp).To(conform.Row("content", "con.404.not-found", conform.XML))
 package conform
 
 import (

@@ -19,7 +19,8 @@ import (
 	"github.com/confsuite/apiconform/suites/telephony"
 )
 
-// All are the APIs, in the order runs and reports list them.
+// All are the APIs, in the order runs and the console list them
+// (index.html and summary.json list them by name).
 var All = []*suite.API{
 	telephony.API,
 	content.API,

@@ -86,7 +86,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (api, addr string, opts 
 	addrFlag := fs.String("addr", "127.0.0.1:0", "`HOST:PORT` to listen on (port 0 picks a free one)")
 	opts = &options{}
 	fs.BoolVar(&opts.fault, "fault", false, faultHelp())
-	fs.StringVar(&opts.profile, "profile", "default", "deployment profile, "+suites.Profiles()+" (each API's refserver package comment describes its variant)")
+	fs.StringVar(&opts.profile, "profile", "default", "deployment profile, "+suites.Profiles()+" (docs/adding-an-api.md: a variant differs from the default wherever the page allows)")
 	usage := func(w io.Writer) {
 		fmt.Fprintf(w, "usage: refserver %s [--addr HOST:PORT] [--profile %s] [--fault]\n\n", suites.Names(), suites.Profiles())
 		fmt.Fprintln(w, "Starts a built-in reference server and prints its base URL; stops on SIGINT or SIGTERM.")
