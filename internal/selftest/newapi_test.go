@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -165,10 +166,24 @@ func inCopy(t *testing.T, dir string, name string, args ...string) string {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s in the copy: %v\n%s", name, strings.Join(args, " "), err, tail(out.String()))
+		t.Fatalf("%s %s in the copy: %v\n%s\n…\n%s", name, strings.Join(args, " "), err, failures(out.String()), tail(out.String()))
 	}
 	return out.String()
 }
+
+// failures are the lines of a go test output that say what failed: each
+// failed test and the messages logged at a file and line.
+func failures(out string) string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "--- FAIL") || failedAt.MatchString(l) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+var failedAt = regexp.MustCompile(`\w+_test\.go:\d+: `)
 
 // readSummary reads summary.json's runs: their verdict by profile.
 func readSummary(t *testing.T, path string) map[string]string {
